@@ -1,0 +1,98 @@
+# spoolgen and spoolinject. `make run` builds and runs the main job on the
+# built-in defaults; `make check` runs every test. Both install missing
+# Debian packages first (see `deps`).
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/spoolgen
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+# Debian packages the build, the tests and the tools need.
+DEB_PACKAGES = build-essential pkg-config libgmime-3.0-dev libcsv-dev \
+	libmagic-dev libcriterion-dev libssl-dev postfix python3-aiosmtpd \
+	tzdata
+
+PKGS = gmime-3.0 libmagic openssl
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
+	-DSPOOLGEN_DATADIR='"$(DATADIR)"'
+LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
+
+ifeq ($(SANITIZE),1)
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+PROGRAMS = spoolgen spoolinject
+MAIN_SOURCES = $(PROGRAMS:%=src/%.c)
+MODULE_SOURCES = $(filter-out $(MAIN_SOURCES),$(wildcard src/*.c))
+MODULE_OBJECTS = $(MODULE_SOURCES:.c=.o)
+UNIT_SOURCES = $(wildcard tests/unit/test_*.c)
+UNIT_PROGRAMS = $(UNIT_SOURCES:.c=)
+
+# The public targets install packages first and build in a second make,
+# so that pkg-config sees libraries that `deps` has just installed.
+all: deps
+	$(MAKE) programs
+
+programs: $(PROGRAMS)
+
+unit-tests: $(UNIT_PROGRAMS)
+
+spoolgen: src/spoolgen.o src/libspool.a
+	$(CC) $(LDFLAGS) -o $@ src/spoolgen.o src/libspool.a $(LDLIBS)
+
+spoolinject: src/spoolinject.o src/libspool.a
+	$(CC) $(LDFLAGS) -o $@ src/spoolinject.o src/libspool.a $(LDLIBS)
+
+src/libspool.a: $(MODULE_OBJECTS)
+	rm -f $@
+	$(AR) rcs $@ $(MODULE_OBJECTS)
+
+tests/unit/test_%: tests/unit/test_%.c src/libspool.a
+	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< src/libspool.a \
+		$(LDLIBS) -lcriterion
+
+# Installs what is missing, and only that; apt-get runs only when a
+# package is absent, so a ready machine never needs root here.
+deps:
+	@missing=; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		echo "postfix postfix/main_mailer_type string 'No configuration'" \
+			| debconf-set-selections; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q $$missing; \
+	fi
+
+run: deps
+	$(MAKE) programs
+	tools/run-main-job
+
+check: deps
+	$(MAKE) programs unit-tests
+	tests/run $(UNIT_PROGRAMS)
+
+install: programs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/data \
+		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)
+	install -m 644 data/* $(DESTDIR)$(DATADIR)/data
+	install -m 644 templates/* $(DESTDIR)$(DATADIR)/templates
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+
+clean:
+	rm -f $(PROGRAMS) src/*.o src/*.d src/libspool.a $(UNIT_PROGRAMS) \
+		tests/unit/*.d
+
+.PHONY: all programs unit-tests deps run check install clean
+.PRECIOUS: src/%.o
+
+-include src/*.d tests/unit/*.d
