@@ -1,0 +1,103 @@
+/*
+ * generator - composes spoolgen's messages: a sender row, a recipient
+ * drawn from the name lists and the provider groups, the bounce decision,
+ * the rendered bodies, all from one seeded random sequence.
+ */
+#ifndef GENERATOR_H
+#define GENERATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bounces.h"
+#include "buf.h"
+#include "domain_groups.h"
+#include "message.h"
+#include "names.h"
+#include "rng.h"
+#include "senders.h"
+#include "template.h"
+
+/* Input files and choices, as spoolgen's options give them. */
+struct generator_config {
+	const char *bounces_path;
+	const char *senders_path;
+	const char *html_path;
+	const char *text_path;
+	const char *first_names_path;
+	const char *last_names_path;
+	const char *domain_groups_path;
+	int	skip_bad_rows;
+	double	yahoo_backoff;		/* below 0: use each sender's rate */
+	const struct header_field *extra_headers;
+	size_t	extra_header_count;
+	uint64_t seed;
+	int	seeded;			/* 0: seed comes from the kernel */
+	const char *zone;		/* for the Date header's offset */
+};
+
+struct generator {
+	const struct generator_config *config;
+	struct bounce_catalogue catalogue;
+	struct domain_groups groups;
+	struct sender_list senders;
+	struct name_list first_names;
+	struct name_list last_names;
+	struct template *html;
+	struct template *text;
+	size_t	yahoo_group;		/* (size_t) -1 when absent */
+	struct rng rng;
+	char   *message_id_host;	/* run token and host name */
+	size_t	skipped_rows;
+	/* Scratch space reused for every message. */
+	struct buf html_body;
+	struct buf text_body;
+	struct buf scratch;
+};
+
+/*
+ * Loads every input file named in config, which must outlive the
+ * generator. Returns 0, or a sysexits.h status with a message naming the
+ * file, line and value in error. Free with generator_free() either way.
+ */
+int	generator_load(struct generator *generator,
+		const struct generator_config *config, struct buf *error);
+
+/*
+ * Appends one complete message for the slot that starts at slot, whose
+ * local time is utc_offset seconds ahead of UTC, to output.
+ */
+void	generator_compose(struct generator *generator, time_t slot,
+		long utc_offset, struct buf *output);
+
+void	generator_free(struct generator *generator);
+
+/* Placeholders that the body templates may use, in enum order. */
+enum body_placeholder {
+	BODY_TOP,
+	BODY_X_JOB,
+	BODY_NAME,
+	BODY_FROM_NAME,
+	BODY_FROM_ADDR,
+	BODY_FIRST_NAME,
+	BODY_LAST_NAME,
+	BODY_TO_NAME,
+	BODY_TO_ADDR,
+	BODY_SUBJECT,
+	BODY_DATE,
+	BODY_MESSAGE_ID,
+	BODY_PLACEHOLDER_COUNT
+};
+
+extern const char *const body_placeholder_names[];
+
+/*
+ * Loads a body template: checks that it is UTF-8, turns CRLF into LF and
+ * compiles it. Returns the template, or NULL with a message in error and
+ * *status set to a sysexits.h code.
+ */
+struct template *generator_load_template(const char *path, struct buf *error,
+		int *status);
+
+#endif

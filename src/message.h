@@ -1,0 +1,55 @@
+/*
+ * message - renders one generated message with GMime: multipart/
+ * alternative with a text/plain and a text/html part in UTF-8, RFC 2047
+ * encoded header text, folded headers, and a transfer encoding that keeps
+ * the whole message 7-bit clean with no line over 998 bytes.
+ */
+#ifndef MESSAGE_H
+#define MESSAGE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct header_field {
+	char   *name;
+	char   *value;
+};
+
+struct message_fields {
+	const char *return_path;	/* envelope sender, no brackets */
+	const char *from_name;		/* may be "" */
+	const char *from_addr;
+	const char *to_name;
+	const char *to_addr;
+	const char *subject;
+	const char *date;		/* RFC 5322 date-time */
+	const char *message_id;		/* without angle brackets */
+	const char *x_job;
+	const char *bounce_me;		/* NULL when the message has none */
+	const char *bounce_percentage;
+	const struct header_field *extra_headers;
+	size_t	extra_header_count;
+	const char *text_body;		/* UTF-8, LF line ends */
+	size_t	text_length;
+	const char *html_body;
+	size_t	html_length;
+};
+
+/*
+ * Parses an --add-header argument, NAME=VALUE or NAME:VALUE, into field
+ * (free both strings). NAME must be an RFC 5322 field name; VALUE may not
+ * contain CR, LF or NUL, so it can never start another header. Returns 0,
+ * or -1 with a message naming the argument in error.
+ */
+int	header_field_parse(const char *argument, struct header_field *field,
+		struct buf *error);
+
+/* Initialises GMime; call once before message_render(). */
+void	message_library_init(void);
+
+/* Appends the message, with LF line ends, to output. */
+void	message_render(const struct message_fields *fields,
+		struct buf *output);
+
+#endif

@@ -1,0 +1,499 @@
+/*
+ * spoolgen - renders realistic mail traffic into a Maildir spool, one
+ * Maildir per one-minute schedule slot, with as many messages per slot as
+ * the daily traffic curve gives.
+ */
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "generator.h"
+#include "maildir.h"
+#include "msg.h"
+#include "slot.h"
+#include "traffic.h"
+
+struct spoolgen_settings {
+	const char *spool;
+	const char *slot_text;
+	unsigned long slot_count;
+	long long daily_volume;		/* -1 when not given */
+	long long volume;		/* -1 when not given */
+	int	plan;
+	int	quiet;
+	struct generator_config generator;
+	struct header_field *headers;
+	size_t	header_count;
+	char   *owned_paths[7];
+};
+
+struct spoolgen_totals {
+	unsigned long long messages;
+	unsigned long long bytes;
+	unsigned long slots;
+	struct timeval started;
+	struct timeval last_progress;
+	int	progress_shown;
+};
+
+enum spoolgen_option {
+	OPTION_SPOOL = 256, OPTION_SLOT, OPTION_SLOTS, OPTION_DAILY_VOLUME,
+	OPTION_VOLUME, OPTION_YAHOO_BACKOFF, OPTION_BOUNCES,
+	OPTION_SENDER_SUBJECTS, OPTION_HTML_CONTENT, OPTION_TXT_CONTENT,
+	OPTION_FIRST_NAMES, OPTION_LAST_NAMES, OPTION_DOMAIN_GROUPS,
+	OPTION_ADD_HEADER, OPTION_SEED, OPTION_PLAN, OPTION_SKIP_BAD_ROWS,
+	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP,
+};
+
+static const struct option spoolgen_options[] = {
+	{"spool", required_argument, NULL, OPTION_SPOOL},
+	{"slot", required_argument, NULL, OPTION_SLOT},
+	{"slots", required_argument, NULL, OPTION_SLOTS},
+	{"daily-volume", required_argument, NULL, OPTION_DAILY_VOLUME},
+	{"volume", required_argument, NULL, OPTION_VOLUME},
+	{"yahoo-backoff", required_argument, NULL, OPTION_YAHOO_BACKOFF},
+	{"bounces", required_argument, NULL, OPTION_BOUNCES},
+	{"sender-subjects", required_argument, NULL, OPTION_SENDER_SUBJECTS},
+	{"html-content", required_argument, NULL, OPTION_HTML_CONTENT},
+	{"txt-content", required_argument, NULL, OPTION_TXT_CONTENT},
+	{"first-names", required_argument, NULL, OPTION_FIRST_NAMES},
+	{"last-names", required_argument, NULL, OPTION_LAST_NAMES},
+	{"domain-groups", required_argument, NULL, OPTION_DOMAIN_GROUPS},
+	{"add-header", required_argument, NULL, OPTION_ADD_HEADER},
+	{"seed", required_argument, NULL, OPTION_SEED},
+	{"plan", no_argument, NULL, OPTION_PLAN},
+	{"skip-bad-rows", no_argument, NULL, OPTION_SKIP_BAD_ROWS},
+	{"timezone", required_argument, NULL, OPTION_TIMEZONE},
+	{"quiet", no_argument, NULL, OPTION_QUIET},
+	{"help", no_argument, NULL, OPTION_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static const char spoolgen_usage[] =
+    "usage: spoolgen [--spool DIR] [--slot TIME|now] [--slots N]\n"
+    "                (--daily-volume N | --volume N) [--yahoo-backoff P]\n"
+    "                [--bounces CSV] [--sender-subjects CSV]\n"
+    "                [--html-content FILE] [--txt-content FILE]\n"
+    "                [--add-header NAME=VALUE]... [--seed N] [--plan]\n";
+
+static void
+spoolgen_help(void)
+{
+	printf("%s\n", spoolgen_usage);
+	printf(
+	    "Renders realistic mail into SPOOL/SLOT/{tmp,new,cur}, one Maildir per\n"
+	    "one-minute slot named YYYYMMDDTHHMMZ (UTC).\n\n"
+	    "  --spool DIR            spool folder (default: spool)\n"
+	    "  --slot TIME|now        first slot: ISO 8601 time such as\n"
+	    "                         2026-12-04T15:21Z, local time without an\n"
+	    "                         offset, rounded down to its minute\n"
+	    "                         (default: now)\n"
+	    "  --slots N              consecutive slots to generate (default: 1)\n"
+	    "  --daily-volume N       messages per day, spread over the day by\n"
+	    "                         the traffic curve\n"
+	    "  --volume N             exactly N messages per slot\n"
+	    "  --yahoo-backoff P      bounce probability (0..1) for recipients of\n"
+	    "                         the yahoo group, in place of the sender's\n"
+	    "  --bounces CSV          bounce catalogue: domain,code,enhanced,text\n"
+	    "                         [,count]; count defaults to 1\n"
+	    "                         (default: DATA/bounces.csv)\n"
+	    "  --sender-subjects CSV  x_job,from_name,from_addr,bounce_rate,\n"
+	    "                         retry_percent,subject\n"
+	    "                         (default: DATA/senders.csv)\n"
+	    "  --html-content FILE    HTML body template\n"
+	    "                         (default: TEMPLATES/email.html)\n"
+	    "  --txt-content FILE     plain-text body template\n"
+	    "                         (default: TEMPLATES/email.txt)\n"
+	    "  --first-names FILE     weighted first names, NAME FREQ per line\n"
+	    "                         (default: DATA/first_names.txt)\n"
+	    "  --last-names FILE      weighted last names\n"
+	    "                         (default: DATA/last_names.txt)\n"
+	    "  --domain-groups CSV    provider groups: group,weight,domains\n"
+	    "                         (default: DATA/domain_groups.csv)\n"
+	    "  --add-header NAME=VALUE  add this header to every message;\n"
+	    "                         repeatable\n"
+	    "  --seed N               reproducible run (the traffic curve uses\n"
+	    "                         N too; without it, a fixed curve seed)\n"
+	    "  --plan                 print each slot's name and volume; write\n"
+	    "                         nothing\n"
+	    "  --skip-bad-rows        skip invalid CSV rows with a warning\n"
+	    "  --timezone ZONE        time zone of the traffic curve\n"
+	    "                         (default: America/New_York)\n"
+	    "  --quiet                no progress line and no summary\n"
+	    "  --help                 show this help\n\n"
+	    "Placeholders in templates: {{top}} {{x_job}} {{name}} {{from_name}}\n"
+	    "{{from_addr}} {{first_name}} {{last_name}} {{to_name}} {{to_addr}}\n"
+	    "{{subject}} {{date}} {{message_id}}.\n");
+}
+
+static void
+spoolgen_usage_error(const char *format, const char *value)
+{
+	fprintf(stderr, "%s: ", msg_program());
+	fprintf(stderr, format, value);
+	fprintf(stderr, "\n%s", spoolgen_usage);
+	exit(EX_USAGE);
+}
+
+static unsigned long long
+spoolgen_parse_count(const char *option, const char *text,
+    unsigned long long maximum)
+{
+	unsigned long long value;
+	char *end;
+
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end || errno || value > maximum) {
+		fprintf(stderr, "%s: invalid %s \"%s\": expected a whole "
+		    "number from 0 to %llu\n%s", msg_program(), option, text,
+		    maximum, spoolgen_usage);
+		exit(EX_USAGE);
+	}
+	return value;
+}
+
+static double
+spoolgen_parse_probability(const char *option, const char *text)
+{
+	char *end;
+	double value;
+
+	errno = 0;
+	value = strtod(text, &end);
+	if (text[0] == '\0' || *end || errno || !(value >= 0 && value <= 1)) {
+		fprintf(stderr, "%s: invalid %s \"%s\": expected a probability "
+		    "from 0 to 1, such as 0.8\n%s", msg_program(), option, text,
+		    spoolgen_usage);
+		exit(EX_USAGE);
+	}
+	return value;
+}
+
+static void
+spoolgen_add_header(struct spoolgen_settings *settings, const char *argument)
+{
+	struct buf error = BUF_INIT;
+	struct header_field field;
+
+	if (header_field_parse(argument, &field, &error) < 0)
+		spoolgen_usage_error("%s", error.data);
+	settings->headers = xrealloc(settings->headers,
+	    (settings->header_count + 1) * sizeof(field));
+	settings->headers[settings->header_count++] = field;
+}
+
+/*
+ * Finds the folder that holds data/ and templates/: $SPOOLGEN_DATADIR,
+ * else the folder of the running binary when it is a build in the
+ * source tree, else the installed share folder.
+ */
+static char *
+spoolgen_data_root(void)
+{
+	const char *variable = getenv("SPOOLGEN_DATADIR");
+	char executable[PATH_MAX];
+	ssize_t length;
+
+	if (variable && variable[0])
+		return xstrdup(variable);
+	length = readlink("/proc/self/exe", executable, sizeof(executable) - 1);
+	if (length > 0) {
+		char *slash, *probe;
+		int found;
+
+		executable[length] = '\0';
+		if ((slash = strrchr(executable, '/')) != NULL)
+			*slash = '\0';
+		probe = xasprintf("%s/data/senders.csv", executable);
+		found = access(probe, R_OK) == 0;
+		free(probe);
+		if (found)
+			return xstrdup(executable);
+	}
+	return xstrdup(SPOOLGEN_DATADIR);
+}
+
+static void
+spoolgen_default_paths(struct spoolgen_settings *settings)
+{
+	struct generator_config *config = &settings->generator;
+	const char **slots[] = {
+		&config->bounces_path, &config->senders_path,
+		&config->html_path, &config->text_path,
+		&config->first_names_path, &config->last_names_path,
+		&config->domain_groups_path,
+	};
+	static const char *const files[] = {
+		"data/bounces.csv", "data/senders.csv", "templates/email.html",
+		"templates/email.txt", "data/first_names.txt",
+		"data/last_names.txt", "data/domain_groups.csv",
+	};
+	char *root = spoolgen_data_root();
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (*slots[i])
+			continue;
+		settings->owned_paths[i] = xasprintf("%s/%s", root, files[i]);
+		*slots[i] = settings->owned_paths[i];
+	}
+	free(root);
+}
+
+static void
+spoolgen_parse_option(struct spoolgen_settings *settings, int option,
+    const char *value)
+{
+	struct generator_config *config = &settings->generator;
+
+	switch (option) {
+	case OPTION_SPOOL: settings->spool = value; break;
+	case OPTION_SLOT: settings->slot_text = value; break;
+	case OPTION_SLOTS:
+		settings->slot_count = spoolgen_parse_count("--slots", value,
+		    10000000);
+		break;
+	case OPTION_DAILY_VOLUME:
+		settings->daily_volume = (long long) spoolgen_parse_count(
+		    "--daily-volume", value, 1000000000000ULL);
+		break;
+	case OPTION_VOLUME:
+		settings->volume = (long long) spoolgen_parse_count("--volume",
+		    value, 1000000000ULL);
+		break;
+	case OPTION_YAHOO_BACKOFF:
+		config->yahoo_backoff = spoolgen_parse_probability(
+		    "--yahoo-backoff", value);
+		break;
+	case OPTION_BOUNCES: config->bounces_path = value; break;
+	case OPTION_SENDER_SUBJECTS: config->senders_path = value; break;
+	case OPTION_HTML_CONTENT: config->html_path = value; break;
+	case OPTION_TXT_CONTENT: config->text_path = value; break;
+	case OPTION_FIRST_NAMES: config->first_names_path = value; break;
+	case OPTION_LAST_NAMES: config->last_names_path = value; break;
+	case OPTION_DOMAIN_GROUPS: config->domain_groups_path = value; break;
+	case OPTION_ADD_HEADER: spoolgen_add_header(settings, value); break;
+	case OPTION_SEED:
+		config->seed = spoolgen_parse_count("--seed", value,
+		    ULLONG_MAX);
+		config->seeded = 1;
+		break;
+	case OPTION_PLAN: settings->plan = 1; break;
+	case OPTION_SKIP_BAD_ROWS: config->skip_bad_rows = 1; break;
+	case OPTION_TIMEZONE: config->zone = value; break;
+	case OPTION_QUIET: settings->quiet = 1; break;
+	case OPTION_HELP: spoolgen_help(); exit(0);
+	default:
+		fprintf(stderr, "%s", spoolgen_usage);
+		exit(EX_USAGE);
+	}
+}
+
+static void
+spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
+    char **argv)
+{
+	int option;
+
+	settings->spool = "spool";
+	settings->slot_text = "now";
+	settings->slot_count = 1;
+	settings->daily_volume = settings->volume = -1;
+	settings->generator.yahoo_backoff = -1;
+	settings->generator.zone = TRAFFIC_DEFAULT_ZONE;
+	while ((option = getopt_long(argc, argv, "", spoolgen_options,
+		    NULL)) != -1)
+		spoolgen_parse_option(settings, option, optarg);
+	if (optind < argc)
+		spoolgen_usage_error("unexpected argument \"%s\"", argv[optind]);
+	if ((settings->daily_volume < 0) == (settings->volume < 0))
+		spoolgen_usage_error("%s", "give exactly one of --daily-volume "
+		    "N and --volume N");
+	if (settings->slot_count == 0)
+		spoolgen_usage_error("%s", "--slots must be at least 1");
+	settings->generator.extra_headers = settings->headers;
+	settings->generator.extra_header_count = settings->header_count;
+	spoolgen_default_paths(settings);
+}
+
+/* The traffic curve's seed when --seed is not given: fixed, so that
+ * separate runs (one per minute from cron) follow one plan per day. */
+#define SPOOLGEN_CURVE_SEED	0x73706f6f6cULL
+
+static double
+spoolgen_seconds_since(const struct timeval *start)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	return (double) (now.tv_sec - start->tv_sec)
+	    + (double) (now.tv_usec - start->tv_usec) / 1e6;
+}
+
+static void
+spoolgen_show_progress(struct spoolgen_totals *totals, const char *slot,
+    unsigned long done, unsigned long volume)
+{
+	if (spoolgen_seconds_since(&totals->last_progress) < 0.25)
+		return;
+	gettimeofday(&totals->last_progress, NULL);
+	fprintf(stderr, "\r%s: slot %s: %lu/%lu messages, %llu in all   ",
+	    msg_program(), slot, done, volume, totals->messages);
+	totals->progress_shown = 1;
+}
+
+static unsigned long
+spoolgen_slot_volume(const struct spoolgen_settings *settings,
+    struct traffic_model *model, time_t slot)
+{
+	if (settings->volume >= 0)
+		return (unsigned long) settings->volume;
+	return traffic_model_volume(model, slot);
+}
+
+static int
+spoolgen_print_plan(const struct spoolgen_settings *settings,
+    struct traffic_model *model, time_t first)
+{
+	char name[SLOT_NAME_SIZE];
+	unsigned long i;
+
+	for (i = 0; i < settings->slot_count; i++) {
+		time_t slot = first + (time_t) i * 60;
+
+		slot_name(slot, name);
+		printf("%s %lu\n", name, spoolgen_slot_volume(settings, model,
+		    slot));
+	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		msg_fatal(EX_IOERR, "write standard output: %s",
+		    strerror(errno));
+	return 0;
+}
+
+static int
+spoolgen_write_slot(const struct spoolgen_settings *settings,
+    struct generator *generator, struct traffic_model *model, time_t slot,
+    struct spoolgen_totals *totals, struct buf *error)
+{
+	unsigned long volume = spoolgen_slot_volume(settings, model, slot);
+	long utc_offset = traffic_model_utc_offset(model, slot);
+	int show = !settings->quiet && isatty(STDERR_FILENO);
+	struct buf message = BUF_INIT;
+	char name[SLOT_NAME_SIZE];
+	struct maildir maildir;
+	unsigned long i;
+	char *path;
+	int status;
+
+	slot_name(slot, name);
+	path = xasprintf("%s/%s", settings->spool, name);
+	status = maildir_open(&maildir, path, error);
+	free(path);
+	for (i = 0; status == 0 && i < volume; i++) {
+		buf_reset(&message);
+		generator_compose(generator, slot, utc_offset, &message);
+		status = maildir_deliver(&maildir, message.data, message.length,
+		    error);
+		if (status == 0) {
+			totals->messages++;
+			totals->bytes += message.length;
+		}
+		if (show)
+			spoolgen_show_progress(totals, name, i + 1, volume);
+	}
+	if (status == 0)
+		status = maildir_sync(&maildir, error);
+	if (maildir.path)
+		maildir_close(&maildir);
+	buf_free(&message);
+	totals->slots += status == 0;
+	return status;
+}
+
+static void
+spoolgen_print_summary(const struct spoolgen_totals *totals)
+{
+	double elapsed = spoolgen_seconds_since(&totals->started);
+
+	if (totals->progress_shown)
+		fprintf(stderr, "\r\033[K");
+	printf("%s: %llu messages, %.1f MB, %lu slot%s, %.2f s, "
+	    "%.0f messages/s\n", msg_program(), totals->messages,
+	    (double) totals->bytes / 1e6, totals->slots,
+	    totals->slots == 1 ? "" : "s", elapsed,
+	    elapsed > 0 ? (double) totals->messages / elapsed : 0.0);
+}
+
+static int
+spoolgen_run(struct spoolgen_settings *settings)
+{
+	struct generator_config *config = &settings->generator;
+	struct spoolgen_totals totals = {0};
+	struct traffic_model model;
+	struct generator generator;
+	struct buf error = BUF_INIT;
+	time_t first;
+	unsigned long i;
+	int status;
+
+	if (slot_parse(settings->slot_text, time(NULL), &first, &error) < 0)
+		spoolgen_usage_error("%s", error.data);
+	if (traffic_model_init(&model, settings->daily_volume > 0
+		? (unsigned long) settings->daily_volume : 0, config->seeded
+		? config->seed : SPOOLGEN_CURVE_SEED, config->zone, &error) < 0)
+		spoolgen_usage_error("%s", error.data);
+	if (settings->plan)
+		return spoolgen_print_plan(settings, &model, first);
+
+	message_library_init();
+	if ((status = generator_load(&generator, config, &error)) != 0)
+		msg_fatal(status, "%s", error.data);
+	if (generator.skipped_rows)
+		msg_warn("skipped %zu invalid rows", generator.skipped_rows);
+	gettimeofday(&totals.started, NULL);
+	for (i = 0; i < settings->slot_count && status == 0; i++)
+		status = spoolgen_write_slot(settings, &generator, &model,
+		    first + (time_t) i * 60, &totals, &error);
+	if (!settings->quiet)
+		spoolgen_print_summary(&totals);
+	if (status != 0)
+		msg_fatal(status, "%s; the %llu messages already written are "
+		    "complete", error.data, totals.messages);
+	generator_free(&generator);
+	traffic_model_free(&model);
+	buf_free(&error);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct spoolgen_settings settings = {0};
+	int status;
+	size_t i;
+
+	msg_init(argv[0]);
+	spoolgen_parse_arguments(&settings, argc, argv);
+	status = spoolgen_run(&settings);
+	for (i = 0; i < settings.header_count; i++) {
+		free(settings.headers[i].name);
+		free(settings.headers[i].value);
+	}
+	free(settings.headers);
+	for (i = 0; i < sizeof(settings.owned_paths)
+	    / sizeof(settings.owned_paths[0]); i++)
+		free(settings.owned_paths[i]);
+	return status;
+}
