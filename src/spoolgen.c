@@ -193,33 +193,46 @@ spoolgen_add_header(struct spoolgen_settings *settings, const char *argument)
 	settings->headers[settings->header_count++] = field;
 }
 
+/* Returns non-zero when root holds the default input files. */
+static int
+spoolgen_has_data(const char *root)
+{
+	char *probe = xasprintf("%s/data/senders.csv", root);
+	int found = access(probe, R_OK) == 0;
+
+	free(probe);
+	return found;
+}
+
 /*
- * Finds the folder that holds data/ and templates/: $SPOOLGEN_DATADIR,
- * else the folder of the running binary when it is a build in the
- * source tree, else the installed share folder.
+ * Finds the folder that holds data/ and templates/: $SPOOLGEN_DATADIR;
+ * else the binary's own folder, for a build in the source tree; else
+ * ../share/spoolgen beside the binary, for an installed copy, even one
+ * moved with DESTDIR; else the share folder chosen at build time.
  */
 static char *
 spoolgen_data_root(void)
 {
 	const char *variable = getenv("SPOOLGEN_DATADIR");
 	char executable[PATH_MAX];
+	char *installed;
 	ssize_t length;
 
 	if (variable && variable[0])
 		return xstrdup(variable);
 	length = readlink("/proc/self/exe", executable, sizeof(executable) - 1);
 	if (length > 0) {
-		char *slash, *probe;
-		int found;
+		char *slash;
 
 		executable[length] = '\0';
 		if ((slash = strrchr(executable, '/')) != NULL)
 			*slash = '\0';
-		probe = xasprintf("%s/data/senders.csv", executable);
-		found = access(probe, R_OK) == 0;
-		free(probe);
-		if (found)
+		if (spoolgen_has_data(executable))
 			return xstrdup(executable);
+		installed = xasprintf("%s/../share/spoolgen", executable);
+		if (spoolgen_has_data(installed))
+			return installed;
+		free(installed);
 	}
 	return xstrdup(SPOOLGEN_DATADIR);
 }
