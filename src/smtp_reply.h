@@ -19,8 +19,9 @@
 /* One complete reply. */
 struct smtp_reply {
 	int	code;			/* three-digit reply code, e.g. 250 */
-	char	enhanced[16];		/* RFC 3463 code such as "5.1.1", or "" */
-	char  **lines;			/* text after "DDD-" or "DDD " per line */
+	char	enhanced[16];		/* RFC 3463 code ("5.1.1") or "" */
+	char  **lines;			/* per line, the text after "DDD-"
+					 * or "DDD " */
 	size_t	line_count;
 };
 
@@ -59,8 +60,9 @@ void	smtp_reply_parser_free(struct smtp_reply_parser *parser);
  * Feeds length bytes. Stops after the first reply that completes and sets
  * *used to the bytes consumed, so the caller feeds the rest again. On
  * SMTP_REPLY_COMPLETE the reply moves into *reply, which the caller frees
- * with smtp_reply_free(). On SMTP_REPLY_INVALID, parser->error says why and
- * the parser must not be fed again before smtp_reply_parser_free().
+ * with smtp_reply_free(). On SMTP_REPLY_INVALID, parser->error describes the
+ * error, and the parser must not be fed again before
+ * smtp_reply_parser_free().
  */
 enum smtp_reply_status smtp_reply_parser_feed(struct smtp_reply_parser *parser,
 	    const char *bytes, size_t length, size_t *used,
@@ -70,7 +72,8 @@ enum smtp_reply_status smtp_reply_parser_feed(struct smtp_reply_parser *parser,
 void	smtp_reply_free(struct smtp_reply *reply);
 
 /* Copies a reply; free the copy with smtp_reply_free(). */
-void	smtp_reply_copy(struct smtp_reply *copy, const struct smtp_reply *reply);
+void	smtp_reply_copy(struct smtp_reply *copy,
+	    const struct smtp_reply *reply);
 
 /*
  * Returns the text of all lines joined with separator, leaving out the

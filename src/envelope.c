@@ -1,0 +1,494 @@
+/*
+ * envelope - turns a stored message into an SMTP envelope and DATA bytes in
+ * one pass. Only the header section (up to the first empty line) is
+ * scanned for addresses. Every line end (LF, CRLF, a run of CRs with or
+ * without LF) becomes one CRLF, so a bare CR inside a line starts a new one.
+ */
+#include <errno.h>
+#include <gmime/gmime.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "envelope.h"
+#include "msg.h"
+
+/* Converts stored lines into SMTP DATA lines. */
+struct wire {
+	struct buf *out;
+	bool	line_start;		/* the next byte starts a line */
+	bool	eight_bit;
+	bool	bare_cr;		/* a CR not followed by LF was seen */
+	size_t	stuffed;		/* dots added by dot-stuffing */
+};
+
+/* Fields collected while the header section is scanned. */
+struct header_scan {
+	struct buf field;		/* unfolded text of the current field */
+	bool	in_field;
+	bool	skip_field;		/* current field is not transmitted */
+	char   *return_path;		/* value of the first Return-Path */
+	char   *from;			/* value of the first From */
+	char  **recipient_fields;	/* values of every To, Cc and Bcc */
+	size_t	recipient_field_count;
+};
+
+static void
+wire_feed(struct wire *wire, const char *bytes, size_t length)
+{
+	size_t	i = 0;
+
+	while (i < length) {
+		size_t	end = i;
+
+		if (wire->line_start && bytes[i] == '.') {
+			buf_append_byte(wire->out, '.');
+			wire->stuffed++;
+		}
+		wire->line_start = false;
+		while (end < length && bytes[end] != '\r' &&
+		    bytes[end] != '\n') {
+			if ((unsigned char)bytes[end] > 127)
+				wire->eight_bit = true;
+			end++;
+		}
+		buf_append(wire->out, bytes + i, end - i);
+		if (end == length)
+			break;
+
+		/* A run of CRs, an LF, or both, is one line end. */
+		while (end < length && bytes[end] == '\r')
+			end++;
+		if (end < length && bytes[end] == '\n')
+			end++;
+		else
+			wire->bare_cr = true;
+		buf_append(wire->out, "\r\n", 2);
+		wire->line_start = true;
+		i = end;
+	}
+}
+
+/* Returns the length of a line without its trailing CRs. */
+static size_t
+line_content_length(const char *line, size_t length)
+{
+	if (length > 0 && line[length - 1] == '\n')
+		length--;
+	while (length > 0 && line[length - 1] == '\r')
+		length--;
+	return length;
+}
+
+/* Returns whether the field line names one of the given fields. */
+static bool
+field_is(const char *field, size_t length, const char *name)
+{
+	size_t	name_length = strlen(name);
+	size_t	i = name_length;
+
+	if (length < name_length || strncasecmp(field, name, name_length))
+		return false;
+	while (i < length && (field[i] == ' ' || field[i] == '\t'))
+		i++;
+	return i < length && field[i] == ':';
+}
+
+static void
+scan_store_field(struct header_scan *scan)
+{
+	const char *text = scan->field.data;
+	const char *value;
+	char  **slot = NULL;
+
+	if (!scan->in_field)
+		return;
+	scan->in_field = false;
+	value = strchr(text, ':');
+	if (value == NULL)
+		return;
+	value++;
+	if (field_is(text, scan->field.length, "Return-Path"))
+		slot = &scan->return_path;
+	else if (field_is(text, scan->field.length, "From"))
+		slot = &scan->from;
+	if (slot != NULL) {
+		if (*slot == NULL)
+			*slot = xstrdup(value);
+		return;
+	}
+	if (field_is(text, scan->field.length, "To") ||
+	    field_is(text, scan->field.length, "Cc") ||
+	    field_is(text, scan->field.length, "Bcc")) {
+		scan->recipient_fields = xrealloc(scan->recipient_fields,
+		    (scan->recipient_field_count + 1) * sizeof(char *));
+		scan->recipient_fields[scan->recipient_field_count++] =
+		    xstrdup(value);
+	}
+}
+
+/* Handles one header line; returns false when it ends the header. */
+static bool
+scan_header_line(struct header_scan *scan, const char *line, size_t length)
+{
+	size_t	content = line_content_length(line, length);
+
+	if (content == 0) {
+		scan_store_field(scan);
+		return false;
+	}
+	if (line[0] == ' ' || line[0] == '\t') {
+		/* Unfolding drops the line break and keeps the blank. */
+		if (scan->in_field)
+			buf_append(&scan->field, line, content);
+		return true;
+	}
+	scan_store_field(scan);
+	buf_reset(&scan->field);
+	buf_append(&scan->field, line, content);
+	scan->in_field = memchr(line, ':', content) != NULL;
+	scan->skip_field = field_is(line, content, "Return-Path") ||
+	    field_is(line, content, "Bcc");
+	return true;
+}
+
+/* Converts the message and collects its header fields. Returns the number
+ * of the first line with a bare CR, or 0. */
+static size_t
+scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
+    size_t length)
+{
+	bool	in_header = true;
+	size_t	line_number = 0, bare_cr_line = 0;
+	size_t	i = 0;
+
+	while (i < length) {
+		const char *newline = memchr(bytes + i, '\n', length - i);
+		size_t	next = newline ? (size_t)(newline - bytes) + 1 : length;
+		const char *line = bytes + i;
+		size_t	line_length = next - i;
+
+		i = next;
+		line_number++;
+		if (in_header) {
+			in_header = scan_header_line(scan, line, line_length);
+			if (in_header && scan->skip_field)
+				continue;
+		}
+		wire_feed(wire, line, line_length);
+		if (wire->bare_cr && bare_cr_line == 0)
+			bare_cr_line = line_number;
+	}
+	if (in_header)
+		scan_store_field(scan);
+	return bare_cr_line;
+}
+
+/* Returns whether SMTP can carry address inside angle brackets. */
+static bool
+address_valid(const char *address)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)address; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
+			return false;
+	}
+	return true;
+}
+
+static bool
+address_has_utf8(const char *address)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)address; *p != '\0'; p++) {
+		if (*p > 127)
+			return true;
+	}
+	return false;
+}
+
+/* Compares the local parts exactly and the domains without case. */
+static bool
+address_equal(const char *a, const char *b)
+{
+	const char *at_a = strrchr(a, '@');
+	const char *at_b = strrchr(b, '@');
+
+	if (at_a == NULL || at_b == NULL)
+		return strcmp(a, b) == 0;
+	return at_a - a == at_b - b && strncmp(a, b, (size_t)(at_a - a)) == 0 &&
+	    strcasecmp(at_a, at_b) == 0;
+}
+
+static void
+envelope_add_recipient(struct envelope *envelope, const char *address)
+{
+	size_t	i;
+
+	for (i = 0; i < envelope->recipient_count; i++) {
+		if (address_equal(envelope->recipients[i], address))
+			return;
+	}
+	envelope->recipients = xrealloc(envelope->recipients,
+	    (envelope->recipient_count + 1) * sizeof(char *));
+	envelope->recipients[envelope->recipient_count++] = xstrdup(address);
+}
+
+/* Calls add for each mailbox of list, groups flattened; stops and returns
+ * the first address that add rejects, or NULL. */
+static const char *
+list_each_mailbox(InternetAddressList *list,
+    bool (*add)(struct envelope *, const char *), struct envelope *envelope)
+{
+	int	count = internet_address_list_length(list);
+	int	i;
+
+	for (i = 0; i < count; i++) {
+		InternetAddress *address =
+		    internet_address_list_get_address(list, i);
+		const char *rejected = NULL;
+
+		if (INTERNET_ADDRESS_IS_GROUP(address)) {
+			rejected = list_each_mailbox(
+			    internet_address_group_get_members(
+				(InternetAddressGroup *)address),
+			    add, envelope);
+		} else if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
+			const char *addr = internet_address_mailbox_get_addr(
+			    (InternetAddressMailbox *)address);
+
+			if (addr != NULL && *addr != '\0' &&
+			    !add(envelope, addr))
+				rejected = addr;
+		}
+		if (rejected)
+			return rejected;
+	}
+	return NULL;
+}
+
+static bool
+add_recipient(struct envelope *envelope, const char *address)
+{
+	if (!address_valid(address))
+		return false;
+	envelope_add_recipient(envelope, address);
+	return true;
+}
+
+/* Takes the first mailbox only; later ones are ignored. */
+static bool
+add_sender(struct envelope *envelope, const char *address)
+{
+	if (envelope->sender != NULL)
+		return true;
+	if (!address_valid(address))
+		return false;
+	envelope->sender = xstrdup(address);
+	return true;
+}
+
+/* Parses one address field value with GMime; returns the first address
+ * that SMTP cannot carry, in a string the caller frees, or NULL. */
+static char *
+parse_address_field(struct envelope *envelope, const char *value,
+    bool (*add)(struct envelope *, const char *))
+{
+	InternetAddressList *list = internet_address_list_parse(NULL, value);
+	const char *rejected;
+	char   *copy = NULL;
+
+	if (list == NULL)
+		return NULL;
+	rejected = list_each_mailbox(list, add, envelope);
+	if (rejected)
+		copy = xstrdup(rejected);
+	g_object_unref(list);
+	return copy;
+}
+
+/*
+ * Sets the sender from "Return-Path: <addr>". Returns false when the field
+ * contains no usable address, so that From is used instead.
+ */
+static bool
+sender_from_return_path(struct envelope *envelope, const char *value)
+{
+	const char *start = value + strspn(value, " \t");
+	const char *end;
+
+	if (*start != '<') {
+		size_t	length = strcspn(start, " \t");
+
+		if (length == 0 || start[length + strspn(start + length,
+		    " \t")] != '\0')
+			return false;
+		end = start + length;
+	} else {
+		start++;
+		end = strchr(start, '>');
+		if (end == NULL)
+			return false;
+	}
+	envelope->sender = xstrndup(start, (size_t)(end - start));
+	if (address_valid(envelope->sender))
+		return true;
+	free(envelope->sender);
+	envelope->sender = NULL;
+	return false;
+}
+
+/* Fills sender and recipients from the scanned fields; returns an error
+ * description, or NULL. */
+static char *
+envelope_take_addresses(struct envelope *envelope, struct header_scan *scan)
+{
+	char   *rejected = NULL;
+	size_t	i;
+
+	if (scan->return_path == NULL ||
+	    !sender_from_return_path(envelope, scan->return_path)) {
+		if (scan->from != NULL)
+			rejected = parse_address_field(envelope, scan->from,
+			    add_sender);
+		if (rejected)
+			return xasprintf("sender address \"%s\" has characters that SMTP cannot carry", rejected);
+		if (envelope->sender == NULL)
+			return xstrdup("no sender address in Return-Path or From");
+	}
+	for (i = 0; i < scan->recipient_field_count && !rejected; i++)
+		rejected = parse_address_field(envelope,
+		    scan->recipient_fields[i], add_recipient);
+	if (rejected)
+		return xasprintf("recipient address \"%s\" has characters that SMTP cannot carry", rejected);
+	if (envelope->recipient_count == 0)
+		return xstrdup("no recipient address in To, Cc or Bcc");
+	return NULL;
+}
+
+static void
+scan_free(struct header_scan *scan)
+{
+	size_t	i;
+
+	buf_free(&scan->field);
+	free(scan->return_path);
+	free(scan->from);
+	for (i = 0; i < scan->recipient_field_count; i++)
+		free(scan->recipient_fields[i]);
+	free(scan->recipient_fields);
+}
+
+enum envelope_status
+envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
+    const char *prefix, char **error)
+{
+	struct header_scan scan;
+	struct wire wire;
+	size_t	bare_cr_line, i;
+
+	memset(envelope, 0, sizeof(*envelope));
+	memset(&scan, 0, sizeof(scan));
+	memset(&wire, 0, sizeof(wire));
+	wire.out = &envelope->data;
+	wire.line_start = true;
+	buf_reserve(&envelope->data, length + length / 32 + 64);
+	if (prefix != NULL)
+		wire_feed(&wire, prefix, strlen(prefix));
+	bare_cr_line = scan_message(&scan, &wire, bytes, length);
+	if (!wire.line_start)
+		buf_append(&envelope->data, "\r\n", 2);
+	envelope->size = envelope->data.length - wire.stuffed;
+	buf_append(&envelope->data, ".\r\n", 3);
+	envelope->eight_bit = wire.eight_bit;
+	envelope->bare_cr_line = bare_cr_line;
+
+	*error = envelope_take_addresses(envelope, &scan);
+	scan_free(&scan);
+	if (*error != NULL) {
+		envelope_free(envelope);
+		return ENVELOPE_INVALID;
+	}
+	envelope->utf8_address = address_has_utf8(envelope->sender);
+	for (i = 0; i < envelope->recipient_count; i++)
+		envelope->utf8_address |=
+		    address_has_utf8(envelope->recipients[i]);
+	return ENVELOPE_OK;
+}
+
+/* Reads all of fd into bytes; returns an errno value, or 0. */
+static int
+read_all(int fd, struct buf *bytes)
+{
+	struct stat status;
+	ssize_t	count;
+
+	if (fstat(fd, &status) < 0)
+		return errno;
+	buf_reserve(bytes, (size_t)status.st_size + 1);
+	for (;;) {
+		if (bytes->capacity - bytes->length < 4096)
+			buf_reserve(bytes, 65536);
+		count = read(fd, bytes->data + bytes->length,
+		    bytes->capacity - bytes->length - 1);
+		if (count < 0 && errno == EINTR)
+			continue;
+		if (count < 0)
+			return errno;
+		if (count == 0)
+			return 0;
+		bytes->length += (size_t)count;
+		bytes->data[bytes->length] = '\0';
+	}
+}
+
+enum envelope_status
+envelope_read(struct envelope *envelope, int fd, const char *prefix,
+    char **error)
+{
+	struct buf bytes = BUF_INIT;
+	enum envelope_status status;
+	int	read_errno = read_all(fd, &bytes);
+
+	if (read_errno != 0) {
+		memset(envelope, 0, sizeof(*envelope));
+		*error = xasprintf("read failed: %s", strerror(read_errno));
+		buf_free(&bytes);
+		return ENVELOPE_READ_ERROR;
+	}
+	status = envelope_parse(envelope, bytes.data ? bytes.data : "",
+	    bytes.length, prefix, error);
+	buf_free(&bytes);
+	return status;
+}
+
+void
+envelope_free(struct envelope *envelope)
+{
+	size_t	i;
+
+	free(envelope->sender);
+	for (i = 0; i < envelope->recipient_count; i++)
+		free(envelope->recipients[i]);
+	free(envelope->recipients);
+	buf_free(&envelope->data);
+	memset(envelope, 0, sizeof(*envelope));
+}
+
+bool
+envelope_field_name_valid(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+
+	if (*p == '\0')
+		return false;
+	for (; *p != '\0'; p++) {
+		if (*p < 33 || *p > 126 || *p == ':')
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,943 @@
+/*
+ * smtp_session - state machine for one SMTP client connection. Every
+ * command sent pushes an entry on a queue of expected replies, so each
+ * reply is matched to its command even when commands are pipelined
+ * (RFC 2920). With pipelining, the next message's MAIL, RCPT and DATA
+ * group follows the previous message's final dot before its reply.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "smtp_reply.h"
+#include "smtp_session.h"
+
+enum session_state {
+	SESSION_CONNECTING,
+	SESSION_GREETING,	/* waiting for the 220 greeting */
+	SESSION_HELLO,		/* EHLO or HELO sent */
+	SESSION_READY,		/* running mail transactions */
+	SESSION_QUITTING,	/* QUIT sent */
+	SESSION_DONE,
+	SESSION_FAILED
+};
+
+enum command {
+	COMMAND_GREETING,
+	COMMAND_EHLO,
+	COMMAND_HELO,
+	COMMAND_MAIL,
+	COMMAND_RCPT,
+	COMMAND_DATA,
+	COMMAND_DOT,		/* the message data and its final dot */
+	COMMAND_RSET,
+	COMMAND_QUIT
+};
+
+/* Per command: its name, the reply classes it may get, and its reply
+ * timeout in thousandths of the --timeout value (RFC 5321 4.5.3.2: 5
+ * minutes for the greeting, MAIL and RCPT, 2 for DATA, 10 after the data).
+ * QUIT uses QUIT_TIMEOUT_MAX_MS at most. */
+static const struct command_info {
+	const char *name;
+	const char *classes;
+	unsigned timeout_permille;
+} command_infos[] = {
+	[COMMAND_GREETING] = { "greeting", "245", 1000 },
+	[COMMAND_EHLO] = { "EHLO", "245", 1000 },
+	[COMMAND_HELO] = { "HELO", "245", 1000 },
+	[COMMAND_MAIL] = { "MAIL", "245", 1000 },
+	[COMMAND_RCPT] = { "RCPT", "245", 1000 },
+	[COMMAND_DATA] = { "DATA", "345", 400 },
+	[COMMAND_DOT] = { "end of data", "245", 2000 },
+	[COMMAND_RSET] = { "RSET", "245", 1000 },
+	[COMMAND_QUIT] = { "QUIT", "2345", 1000 },
+};
+
+/* RFC 5321 gives 3 minutes per data block: 3/5 of the greeting timeout. */
+#define DATA_BLOCK_TIMEOUT_PERMILLE 600
+#define QUIT_TIMEOUT_MAX_MS 10000
+
+enum transaction_phase {
+	PHASE_ENVELOPE,		/* MAIL, RCPT or DATA replies outstanding,
+				 * or an empty data transfer */
+	PHASE_DATA		/* message data sent, final reply outstanding */
+};
+
+/* One message in flight on this connection. */
+struct transaction {
+	struct inject_message *message;
+	enum transaction_phase phase;
+	struct smtp_reply mail_reply;		/* code 0 until it arrives */
+	struct smtp_reply *rcpt_replies;	/* one per recipient */
+	size_t	recipient_count;
+	size_t	accepted;			/* recipients given 2xx */
+	bool	empty_data;			/* only "." sent after 354 */
+	struct transaction *next;
+};
+
+struct expected_reply {
+	enum command command;
+	struct transaction *transaction;	/* NULL outside transactions */
+	size_t	recipient;			/* index, for RCPT */
+};
+
+struct smtp_session {
+	const struct smtp_session_settings *settings;
+	const struct addrinfo *address;		/* address being tried */
+	int	connect_errno;			/* last connect failure */
+	int	fd;
+	enum session_state state;
+	struct smtp_reply_parser parser;
+	struct buf out;				/* bytes not yet sent */
+	size_t	out_sent;
+	bool	writing_data;			/* out holds message data */
+	struct expected_reply *expected;	/* FIFO of replies due */
+	size_t	expected_head;
+	size_t	expected_count;
+	size_t	expected_capacity;
+	struct transaction *transactions;	/* oldest first */
+	struct smtp_capabilities capabilities;
+	bool	pipelining;
+	size_t	started;			/* transactions begun */
+	size_t	answered;			/* final replies received */
+	long long deadline;
+};
+
+static void session_read(struct smtp_session *session);
+
+long long
+smtp_session_now(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Returns the timeout in milliseconds of the current stage. */
+static long long
+session_stage_timeout(const struct smtp_session *session)
+{
+	long long base = (long long)session->settings->timeout * 1000;
+	enum command command;
+
+	if (session->state == SESSION_CONNECTING ||
+	    session->expected_count == 0)
+		return base;
+	if (session->writing_data)
+		return base * DATA_BLOCK_TIMEOUT_PERMILLE / 1000;
+	command = session->expected[session->expected_head].command;
+	if (command == COMMAND_QUIT)
+		return base < QUIT_TIMEOUT_MAX_MS ? base : QUIT_TIMEOUT_MAX_MS;
+	return base * command_infos[command].timeout_permille / 1000;
+}
+
+/* Restarts the stage timer after progress. */
+static void
+session_touch(struct smtp_session *session)
+{
+	session->deadline = smtp_session_now() + session_stage_timeout(session);
+}
+
+static void
+expected_push(struct smtp_session *session, enum command command,
+    struct transaction *transaction, size_t recipient)
+{
+	struct expected_reply *entry;
+
+	if (session->expected_head + session->expected_count ==
+	    session->expected_capacity) {
+		if (session->expected_head > 0) {
+			memmove(session->expected,
+			    session->expected + session->expected_head,
+			    session->expected_count * sizeof(*entry));
+			session->expected_head = 0;
+		} else {
+			session->expected_capacity =
+			    session->expected_capacity * 2 + 8;
+			session->expected = xrealloc(session->expected,
+			    session->expected_capacity * sizeof(*entry));
+		}
+	}
+	if (session->expected_count == 0)
+		session_touch(session);
+	entry = session->expected + session->expected_head +
+	    session->expected_count++;
+	entry->command = command;
+	entry->transaction = transaction;
+	entry->recipient = recipient;
+}
+
+static struct expected_reply
+expected_pop(struct smtp_session *session)
+{
+	struct expected_reply entry = session->expected[session->expected_head];
+
+	session->expected_head++;
+	session->expected_count--;
+	if (session->expected_count == 0)
+		session->expected_head = 0;
+	return entry;
+}
+
+/* Appends one command line and the reply it expects. */
+static void
+session_send(struct smtp_session *session, enum command command,
+    struct transaction *transaction, size_t recipient, const char *format,
+    ...)
+{
+	va_list	args;
+	char   *line;
+
+	va_start(args, format);
+	if (vasprintf(&line, format, args) < 0)
+		msg_fatal(EX_OSERR, "out of memory");
+	va_end(args);
+	buf_append_string(&session->out, line);
+	buf_append(&session->out, "\r\n", 2);
+	free(line);
+	expected_push(session, command, transaction, recipient);
+}
+
+static void
+transaction_free(struct transaction *transaction)
+{
+	size_t	i;
+
+	smtp_reply_free(&transaction->mail_reply);
+	for (i = 0; i < transaction->recipient_count; i++)
+		smtp_reply_free(&transaction->rcpt_replies[i]);
+	free(transaction->rcpt_replies);
+	free(transaction);
+}
+
+static void
+transaction_unlink(struct smtp_session *session,
+    struct transaction *transaction)
+{
+	struct transaction **link = &session->transactions;
+
+	while (*link != transaction)
+		link = &(*link)->next;
+	*link = transaction->next;
+}
+
+/* Closes the socket and returns every message in flight to the queue. */
+static void
+session_abort(struct smtp_session *session)
+{
+	while (session->transactions) {
+		struct transaction *transaction = session->transactions;
+
+		session->transactions = transaction->next;
+		inject_queue_release(session->settings->queue,
+		    transaction->message);
+		transaction->message = NULL;
+		transaction_free(transaction);
+	}
+	if (session->fd >= 0)
+		close(session->fd);
+	session->fd = -1;
+	session->expected_count = 0;
+	session->expected_head = 0;
+	session->state = SESSION_FAILED;
+}
+
+static size_t
+session_in_flight(const struct smtp_session *session)
+{
+	const struct transaction *transaction;
+	size_t	count = 0;
+
+	for (transaction = session->transactions; transaction;
+	    transaction = transaction->next)
+		count++;
+	return count;
+}
+
+/* Warns with the reason and ends the session without a QUIT. */
+static void
+session_fail(struct smtp_session *session, const char *format, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+session_fail(struct smtp_session *session, const char *format, ...)
+{
+	size_t	in_flight = session_in_flight(session);
+	va_list	args;
+	char   *reason;
+
+	va_start(args, format);
+	if (vasprintf(&reason, format, args) < 0)
+		msg_fatal(EX_OSERR, "out of memory");
+	va_end(args);
+	if (in_flight > 0)
+		msg_warn("%s: %s; %zu message(s) without a final reply stay pending", session->settings->server, reason, in_flight);
+	else
+		msg_warn("%s: %s", session->settings->server, reason);
+	free(reason);
+	session_abort(session);
+}
+
+/* Sends QUIT without waiting for its reply, then fails the session. Used
+ * when the server rejects the session or has closed it with 421. */
+static void
+session_fail_with_quit(struct smtp_session *session,
+    const struct smtp_reply *reply, const char *stage)
+{
+	char   *text = smtp_reply_text(reply, " / ");
+
+	/* A best effort: the session ends whether or not the QUIT goes out. */
+	buf_append_string(&session->out, "QUIT\r\n");
+	(void)send(session->fd, session->out.data + session->out_sent,
+	    session->out.length - session->out_sent, MSG_NOSIGNAL);
+	session_fail(session, "%s: %03d %s", stage, reply->code, text);
+	free(text);
+}
+
+static void
+session_connected(struct smtp_session *session)
+{
+	session->state = SESSION_GREETING;
+	expected_push(session, COMMAND_GREETING, NULL, 0);
+}
+
+/* Tries the current address and then the following ones. */
+static void
+session_connect(struct smtp_session *session)
+{
+	for (; session->address; session->address = session->address->ai_next) {
+		const struct addrinfo *address = session->address;
+
+		session->fd = socket(address->ai_family,
+		    address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    address->ai_protocol);
+		if (session->fd < 0) {
+			session->connect_errno = errno;
+			continue;
+		}
+		if (connect(session->fd, address->ai_addr,
+		    address->ai_addrlen) == 0) {
+			session_connected(session);
+			return;
+		}
+		if (errno == EINPROGRESS) {
+			session->state = SESSION_CONNECTING;
+			session_touch(session);
+			return;
+		}
+		session->connect_errno = errno;
+		close(session->fd);
+		session->fd = -1;
+	}
+	session_fail(session, "connect failed: %s",
+	    strerror(session->connect_errno));
+}
+
+/* Finishes a non-blocking connect, or moves on to the next address. */
+static void
+session_connect_check(struct smtp_session *session)
+{
+	int	error = 0;
+	socklen_t length = sizeof(error);
+
+	if (getsockopt(session->fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
+		error = errno;
+	if (error == 0) {
+		session_connected(session);
+		return;
+	}
+	session->connect_errno = error;
+	close(session->fd);
+	session->fd = -1;
+	session->address = session->address->ai_next;
+	session_connect(session);
+}
+
+struct smtp_session *
+smtp_session_create(const struct smtp_session_settings *settings)
+{
+	struct smtp_session *session = xcalloc(1, sizeof(*session));
+
+	session->settings = settings;
+	session->address = settings->addresses;
+	session->connect_errno = EHOSTUNREACH;
+	session->fd = -1;
+	smtp_reply_parser_init(&session->parser);
+	session_connect(session);
+	return session;
+}
+
+static void
+send_quit(struct smtp_session *session)
+{
+	session->state = SESSION_QUITTING;
+	session_send(session, COMMAND_QUIT, NULL, 0, "QUIT");
+}
+
+static void
+send_mail(struct smtp_session *session, struct transaction *transaction)
+{
+	const struct envelope *envelope = &transaction->message->envelope;
+	const struct smtp_capabilities *capabilities = &session->capabilities;
+	char	size[32] = "";
+
+	if (capabilities->size)
+		snprintf(size, sizeof(size), " SIZE=%zu", envelope->size);
+	session_send(session, COMMAND_MAIL, transaction, 0,
+	    "MAIL FROM:<%s>%s%s%s", envelope->sender, size,
+	    envelope->eight_bit && capabilities->eight_bit_mime ?
+	    " BODY=8BITMIME" : "",
+	    envelope->utf8_address && capabilities->smtputf8 ?
+	    " SMTPUTF8" : "");
+}
+
+static void
+send_rcpt(struct smtp_session *session, struct transaction *transaction,
+    size_t recipient)
+{
+	session_send(session, COMMAND_RCPT, transaction, recipient,
+	    "RCPT TO:<%s>",
+	    transaction->message->envelope.recipients[recipient]);
+}
+
+/* Begins a transaction: the whole MAIL, RCPT and DATA group with
+ * pipelining, or MAIL alone without. */
+static void
+transaction_start(struct smtp_session *session, struct inject_message *message)
+{
+	struct transaction *transaction = xcalloc(1, sizeof(*transaction));
+	struct transaction **link = &session->transactions;
+	size_t	i;
+
+	transaction->message = message;
+	transaction->recipient_count = message->envelope.recipient_count;
+	transaction->rcpt_replies = xcalloc(transaction->recipient_count,
+	    sizeof(struct smtp_reply));
+	while (*link)
+		link = &(*link)->next;
+	*link = transaction;
+	session->started++;
+
+	send_mail(session, transaction);
+	if (!session->pipelining)
+		return;
+	for (i = 0; i < message->envelope.recipient_count; i++)
+		send_rcpt(session, transaction, i);
+	session_send(session, COMMAND_DATA, transaction, 0, "DATA");
+}
+
+/* Returns whether a new transaction may be sent now. */
+static bool
+session_may_start(const struct smtp_session *session)
+{
+	const struct transaction *transaction;
+	size_t	count = 0;
+
+	if (session->state != SESSION_READY ||
+	    session->started >= session->settings->messages_per_connection)
+		return false;
+	if (!session->pipelining)
+		return session->transactions == NULL &&
+		    session->expected_count == 0;
+
+	/* Pipeline at most one message behind one that awaits its final
+	 * reply, and never behind unresolved MAIL, RCPT or DATA replies. */
+	for (transaction = session->transactions; transaction;
+	    transaction = transaction->next) {
+		if (transaction->phase == PHASE_ENVELOPE)
+			return false;
+		count++;
+	}
+	return count < 2;
+}
+
+/* Starts what transactions it can; sends QUIT when nothing is left. */
+static void
+session_start_transactions(struct smtp_session *session)
+{
+	struct inject_message *message;
+
+	while (session_may_start(session)) {
+		message = inject_queue_claim(session->settings->queue);
+		if (message == NULL)
+			break;
+		transaction_start(session, message);
+	}
+	if (session->state == SESSION_READY && session->transactions == NULL &&
+	    session->expected_count == 0)
+		send_quit(session);
+}
+
+/* Returns the reply that decides a recipient's outcome. */
+static const struct smtp_reply *
+recipient_reply(const struct transaction *transaction, size_t recipient,
+    const struct smtp_reply *final)
+{
+	const struct smtp_reply *rcpt = &transaction->rcpt_replies[recipient];
+
+	if (smtp_reply_class(&transaction->mail_reply) != 2)
+		return &transaction->mail_reply;
+	if (smtp_reply_class(rcpt) != 2)
+		return rcpt;
+	return final;
+}
+
+/* Logs every recipient, records the outcome in the queue and frees the
+ * transaction. */
+static void
+transaction_answer(struct smtp_session *session,
+    struct transaction *transaction, const struct smtp_reply *decisive,
+    const struct smtp_reply *final)
+{
+	struct inject_queue *queue = session->settings->queue;
+	struct inject_message *message = transaction->message;
+	enum inject_outcome outcome = INJECT_REJECTED;
+	size_t	i;
+
+	for (i = 0; i < message->envelope.recipient_count; i++) {
+		const struct smtp_reply *reply =
+		    recipient_reply(transaction, i, final);
+
+		inject_queue_log(queue, message,
+		    message->envelope.recipients[i],
+		    reply && reply->code ? reply : NULL, "no reply");
+	}
+	if (smtp_reply_class(decisive) == 2)
+		outcome = INJECT_ACCEPTED;
+	else if (smtp_reply_class(decisive) == 4)
+		outcome = INJECT_DEFERRED;
+	transaction_unlink(session, transaction);
+	inject_queue_answer(queue, message, outcome, decisive);
+	session->answered++;
+	transaction_free(transaction);
+}
+
+/*
+ * Records the outcome of a transaction that failed before its data. The
+ * MAIL reply decides when MAIL was refused, else the first 4xx RCPT reply
+ * (deferred), else the first RCPT reply (rejected). Then sends RSET,
+ * because the server may still keep the sender.
+ */
+static void
+transaction_refuse(struct smtp_session *session,
+    struct transaction *transaction)
+{
+	const struct smtp_reply *decisive = &transaction->mail_reply;
+	size_t	count = transaction->message->envelope.recipient_count;
+	size_t	i;
+
+	if (smtp_reply_class(decisive) == 2) {
+		const struct smtp_reply *replies = transaction->rcpt_replies;
+
+		decisive = &replies[0];
+		for (i = 0; i < count; i++) {
+			if (smtp_reply_class(&replies[i]) == 4) {
+				decisive = &replies[i];
+				break;
+			}
+		}
+	}
+	transaction_answer(session, transaction, decisive, NULL);
+	session_send(session, COMMAND_RSET, NULL, 0, "RSET");
+}
+
+static void
+on_greeting(struct smtp_session *session, const struct smtp_reply *reply)
+{
+	if (smtp_reply_class(reply) != 2) {
+		session_fail_with_quit(session, reply, "greeting refused");
+		return;
+	}
+	session->state = SESSION_HELLO;
+	session_send(session, COMMAND_EHLO, NULL, 0, "EHLO %s",
+	    session->settings->helo_name);
+}
+
+static void
+on_ehlo(struct smtp_session *session, const struct smtp_reply *reply)
+{
+	if (smtp_reply_class(reply) == 5) {
+		session_send(session, COMMAND_HELO, NULL, 0, "HELO %s",
+		    session->settings->helo_name);
+		return;
+	}
+	if (smtp_reply_class(reply) != 2) {
+		session_fail_with_quit(session, reply, "EHLO refused");
+		return;
+	}
+	smtp_capabilities_parse(&session->capabilities, reply);
+	session->pipelining = session->capabilities.pipelining;
+	session->state = SESSION_READY;
+}
+
+static void
+on_helo(struct smtp_session *session, const struct smtp_reply *reply)
+{
+	if (smtp_reply_class(reply) != 2) {
+		session_fail_with_quit(session, reply, "HELO refused");
+		return;
+	}
+	memset(&session->capabilities, 0, sizeof(session->capabilities));
+	session->pipelining = false;
+	session->state = SESSION_READY;
+}
+
+static void
+on_mail(struct smtp_session *session, struct transaction *transaction,
+    const struct smtp_reply *reply)
+{
+	smtp_reply_copy(&transaction->mail_reply, reply);
+	if (session->pipelining)
+		return;
+	if (smtp_reply_class(reply) == 2)
+		send_rcpt(session, transaction, 0);
+	else
+		transaction_refuse(session, transaction);
+}
+
+static void
+on_rcpt(struct smtp_session *session, struct transaction *transaction,
+    size_t recipient, const struct smtp_reply *reply)
+{
+	smtp_reply_copy(&transaction->rcpt_replies[recipient], reply);
+	if (smtp_reply_class(reply) == 2 &&
+	    smtp_reply_class(&transaction->mail_reply) == 2)
+		transaction->accepted++;
+	if (session->pipelining)
+		return;
+	if (recipient + 1 < transaction->message->envelope.recipient_count)
+		send_rcpt(session, transaction, recipient + 1);
+	else if (transaction->accepted > 0)
+		session_send(session, COMMAND_DATA, transaction, 0, "DATA");
+	else
+		transaction_refuse(session, transaction);
+}
+
+/*
+ * After 354, sends the data when a recipient was accepted. A pipelining
+ * server may give 354 with no valid recipient (RFC 2920 3.1). Then only
+ * the final dot goes out, so the body never reaches the server.
+ */
+static void
+on_data(struct smtp_session *session, struct transaction *transaction,
+    const struct smtp_reply *reply)
+{
+	const struct buf *data = &transaction->message->envelope.data;
+
+	if (smtp_reply_class(reply) == 3 && transaction->accepted > 0) {
+		buf_append(&session->out, data->data, data->length);
+		session->writing_data = true;
+		transaction->phase = PHASE_DATA;
+		expected_push(session, COMMAND_DOT, transaction, 0);
+	} else if (smtp_reply_class(reply) == 3) {
+		buf_append(&session->out, ".\r\n", 3);
+		transaction->empty_data = true;
+		expected_push(session, COMMAND_DOT, transaction, 0);
+	} else if (transaction->accepted == 0) {
+		transaction_refuse(session, transaction);
+	} else {
+		transaction_answer(session, transaction, reply, reply);
+		session_send(session, COMMAND_RSET, NULL, 0, "RSET");
+	}
+}
+
+static void
+on_dot(struct smtp_session *session, struct transaction *transaction,
+    const struct smtp_reply *reply)
+{
+	if (transaction->empty_data)
+		transaction_refuse(session, transaction);
+	else
+		transaction_answer(session, transaction, reply, reply);
+}
+
+static void
+on_rset(struct smtp_session *session, const struct smtp_reply *reply)
+{
+	char   *text;
+
+	if (smtp_reply_class(reply) == 2)
+		return;
+	text = smtp_reply_text(reply, " / ");
+	session_fail(session, "RSET refused: %03d %s", reply->code, text);
+	free(text);
+}
+
+static void
+session_dispatch_command(struct smtp_session *session,
+    const struct expected_reply *entry, const struct smtp_reply *reply)
+{
+	switch (entry->command) {
+	case COMMAND_GREETING:
+		on_greeting(session, reply);
+		break;
+	case COMMAND_EHLO:
+		on_ehlo(session, reply);
+		break;
+	case COMMAND_HELO:
+		on_helo(session, reply);
+		break;
+	case COMMAND_MAIL:
+		on_mail(session, entry->transaction, reply);
+		break;
+	case COMMAND_RCPT:
+		on_rcpt(session, entry->transaction, entry->recipient, reply);
+		break;
+	case COMMAND_DATA:
+		on_data(session, entry->transaction, reply);
+		break;
+	case COMMAND_DOT:
+		on_dot(session, entry->transaction, reply);
+		break;
+	case COMMAND_RSET:
+		on_rset(session, reply);
+		break;
+	case COMMAND_QUIT:
+		close(session->fd);
+		session->fd = -1;
+		session->state = SESSION_DONE;
+		break;
+	}
+}
+
+/* Matches a reply to the oldest command that awaits one. */
+static void
+session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
+{
+	struct expected_reply entry;
+	const struct command_info *info;
+	char   *text;
+
+	if (session->expected_count == 0) {
+		text = smtp_reply_text(reply, " / ");
+		session_fail(session, "unexpected reply without a command: %03d %s", reply->code, text);
+		free(text);
+		return;
+	}
+	entry = expected_pop(session);
+	info = &command_infos[entry.command];
+	if (reply->code == 421 && entry.command != COMMAND_QUIT) {
+		session_fail_with_quit(session, reply, "service closing");
+		return;
+	}
+	if (strchr(info->classes, '0' + smtp_reply_class(reply)) == NULL) {
+		text = smtp_reply_text(reply, " / ");
+		session_fail(session, "protocol error: unexpected reply to %s: %03d %s", info->name, reply->code, text);
+		free(text);
+		return;
+	}
+	session_dispatch_command(session, &entry, reply);
+	if (session->state == SESSION_READY)
+		session_start_transactions(session);
+}
+
+/* Parses received bytes and handles every reply they complete. */
+static void
+session_feed(struct smtp_session *session, const char *bytes, size_t length)
+{
+	struct smtp_reply reply;
+	enum smtp_reply_status status;
+	size_t	used;
+
+	while (length > 0 && session->fd >= 0) {
+		status = smtp_reply_parser_feed(&session->parser, bytes, length,
+		    &used, &reply);
+		bytes += used;
+		length -= used;
+		if (status == SMTP_REPLY_INVALID) {
+			session_fail(session, "protocol error: %s",
+			    session->parser.error);
+			return;
+		}
+		if (status == SMTP_REPLY_INCOMPLETE)
+			return;
+		session_dispatch(session, &reply);
+		smtp_reply_free(&reply);
+	}
+}
+
+static void
+session_closed_by_server(struct smtp_session *session)
+{
+	if (session->state == SESSION_QUITTING) {
+		close(session->fd);
+		session->fd = -1;
+		session->state = SESSION_DONE;
+		return;
+	}
+	if (session->expected_count == 0) {
+		session_fail(session, "connection closed by the server");
+		return;
+	}
+	session_fail(session, "connection closed by the server while waiting for the reply to %s", command_infos[session->expected[session->expected_head].command].name);
+}
+
+static void
+session_read(struct smtp_session *session)
+{
+	char	bytes[16384];
+	ssize_t	count;
+
+	while (session->fd >= 0) {
+		count = recv(session->fd, bytes, sizeof(bytes), 0);
+		if (count > 0) {
+			session_feed(session, bytes, (size_t)count);
+			if (session->fd >= 0)
+				session_touch(session);
+			continue;
+		}
+		if (count == 0) {
+			session_closed_by_server(session);
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			session_fail(session, "read failed: %m");
+		return;
+	}
+}
+
+/* Sends what is buffered until the socket would block. */
+static void
+session_flush(struct smtp_session *session)
+{
+	bool	progress = false;
+	ssize_t	count;
+
+	while (session->fd >= 0 && session->out_sent < session->out.length) {
+		count = send(session->fd, session->out.data + session->out_sent,
+		    session->out.length - session->out_sent, MSG_NOSIGNAL);
+		if (count > 0) {
+			session->out_sent += (size_t)count;
+			progress = true;
+			continue;
+		}
+		if (count < 0 && errno == EINTR)
+			continue;
+		if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+
+		/* The server may have said why before it closed. */
+		session_read(session);
+		if (session->fd >= 0)
+			session_fail(session, "write failed: %m");
+		return;
+	}
+	if (session->out_sent == session->out.length) {
+		buf_reset(&session->out);
+		session->out_sent = 0;
+		session->writing_data = false;
+	}
+	if (progress && session->fd >= 0)
+		session_touch(session);
+}
+
+static void
+session_time_out(struct smtp_session *session)
+{
+	unsigned seconds = (unsigned)(session_stage_timeout(session) / 1000);
+
+	/* Every message has its final reply; the 221 is only a courtesy. */
+	if (session->state == SESSION_QUITTING) {
+		close(session->fd);
+		session->fd = -1;
+		session->state = SESSION_DONE;
+		return;
+	}
+	if (session->state == SESSION_CONNECTING)
+		session_fail(session, "connect timed out after %u s", seconds);
+	else if (session->writing_data)
+		session_fail(session, "sending message data timed out after %u s", seconds);
+	else
+		session_fail(session, "timed out after %u s waiting for the reply to %s", seconds, command_infos[session->expected[session->expected_head].command].name);
+}
+
+void
+smtp_session_process(struct smtp_session *session, short revents,
+    long long now_ms)
+{
+	if (smtp_session_finished(session))
+		return;
+	if (session->state == SESSION_CONNECTING) {
+		if (revents & (POLLOUT | POLLERR | POLLHUP))
+			session_connect_check(session);
+	} else if (revents & (POLLIN | POLLERR | POLLHUP)) {
+		session_read(session);
+	}
+	if (session->fd >= 0 && session->state != SESSION_CONNECTING)
+		session_flush(session);
+	if (session->fd >= 0 && now_ms >= session->deadline)
+		session_time_out(session);
+}
+
+int
+smtp_session_poll_fd(const struct smtp_session *session, short *events)
+{
+	*events = 0;
+	if (smtp_session_finished(session))
+		return -1;
+	if (session->state == SESSION_CONNECTING)
+		*events = POLLOUT;
+	else if (session->out_sent < session->out.length)
+		*events = POLLIN | POLLOUT;
+	else
+		*events = POLLIN;
+	return session->fd;
+}
+
+long long
+smtp_session_deadline(const struct smtp_session *session)
+{
+	if (smtp_session_finished(session))
+		return LLONG_MAX;
+	return session->deadline;
+}
+
+bool
+smtp_session_finished(const struct smtp_session *session)
+{
+	return session->state == SESSION_DONE ||
+	    session->state == SESSION_FAILED;
+}
+
+bool
+smtp_session_failed(const struct smtp_session *session)
+{
+	return session->state == SESSION_FAILED;
+}
+
+bool
+smtp_session_ready(const struct smtp_session *session)
+{
+	return session->state == SESSION_READY ||
+	    session->state == SESSION_QUITTING || session->started > 0;
+}
+
+size_t
+smtp_session_answered(const struct smtp_session *session)
+{
+	return session->answered;
+}
+
+void
+smtp_session_free(struct smtp_session *session)
+{
+	if (!smtp_session_finished(session))
+		session_abort(session);
+	smtp_reply_parser_free(&session->parser);
+	buf_free(&session->out);
+	free(session->expected);
+	free(session);
+}

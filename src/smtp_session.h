@@ -1,0 +1,76 @@
+/*
+ * smtp_session - one SMTP client connection (RFC 5321) on a non-blocking
+ * socket, driven by the caller's poll() loop. A session takes messages
+ * from an inject_queue, pipelines them when the server offers PIPELINING
+ * (RFC 2920), and reports each final reply back to the queue.
+ */
+#ifndef SMTP_SESSION_H
+#define SMTP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "inject_queue.h"
+
+struct addrinfo;
+
+/* Settings shared by every session of a run. They must outlive the
+ * sessions. */
+struct smtp_session_settings {
+	const struct addrinfo *addresses;	/* server addresses, in order */
+	const char *server;			/* as given, for messages */
+	const char *helo_name;			/* EHLO and HELO argument */
+	unsigned messages_per_connection;	/* QUIT after this many */
+	unsigned timeout;			/* seconds for the greeting and
+						 * MAIL; the other stages scale
+						 * from it (RFC 5321 4.5.3.2) */
+	struct inject_queue *queue;
+};
+
+struct smtp_session;
+
+/*
+ * Creates a session and starts connecting to the first address. The
+ * session may be finished already when every address failed at once.
+ * Free it with smtp_session_free().
+ */
+struct smtp_session *smtp_session_create(
+	    const struct smtp_session_settings *settings);
+
+/* Returns the socket to poll and sets *events to the poll() events the
+ * session waits for; returns -1 once the session is finished. */
+int	smtp_session_poll_fd(const struct smtp_session *session, short *events);
+
+/* Returns the CLOCK_MONOTONIC time in milliseconds at which the current
+ * stage times out. */
+long long smtp_session_deadline(const struct smtp_session *session);
+
+/*
+ * Handles the poll() result revents (0 when only the deadline may have
+ * passed) at monotonic time now_ms: reads replies, writes commands, starts
+ * transactions and checks the deadline.
+ */
+void	smtp_session_process(struct smtp_session *session, short revents,
+	    long long now_ms);
+
+/* Returns whether the session has ended, normally or not. */
+bool	smtp_session_finished(const struct smtp_session *session);
+
+/* Returns whether the session ended through an error, a timeout or a 421
+ * reply rather than through QUIT. */
+bool	smtp_session_failed(const struct smtp_session *session);
+
+/* Returns whether the server has accepted the greeting and EHLO or HELO
+ * stage of this session. */
+bool	smtp_session_ready(const struct smtp_session *session);
+
+/* Returns the number of messages that got a final reply in this session. */
+size_t	smtp_session_answered(const struct smtp_session *session);
+
+/* Frees the session; messages still in flight go back to the queue. */
+void	smtp_session_free(struct smtp_session *session);
+
+/* Returns the CLOCK_MONOTONIC time in milliseconds. */
+long long smtp_session_now(void);
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * spoolinject - sends the pending messages of Maildir slots or spools to
+ * an SMTP server over up to --max-connections concurrent sessions, moves
+ * each answered message to cur/ and prints a summary. Messages without a
+ * final reply stay in new/ for the next run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <gmime/gmime.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "inject_queue.h"
+#include "msg.h"
+#include "smtp_session.h"
+
+#define USAGE "usage: spoolinject [--server HOST[:PORT]] " \
+	"[--max-connections N] [--messages-per-connection N] " \
+	"[--add-header NAME=VALUE]... [--helo NAME] [--timeout SECONDS] " \
+	"[--log FILE] SLOT_OR_SPOOL..."
+
+#define CONNECTIONS_MAX 1000
+#define TIMEOUT_MAX 86400
+
+/* Sessions in a row that may fail without a final reply to any message
+ * before no new session is opened, once the server has greeted a session
+ * of this run. Before that, one failure ends the run. */
+#define FAILED_SESSIONS_MAX 3
+
+/* The command line, parsed. */
+struct settings {
+	const char *server;		/* as given, for messages */
+	char   *host;
+	char   *port;
+	unsigned max_connections;
+	unsigned messages_per_connection;
+	struct buf header_prefix;	/* "Name: value\n" per --add-header */
+	char   *helo_name;
+	unsigned timeout;		/* seconds */
+	const char *log_path;		/* NULL: no log */
+	char  **paths;
+	int	path_count;
+};
+
+static void
+usage_error(const char *format, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* Prints the problem and the one-line usage, then exits EX_USAGE. */
+static void
+usage_error(const char *format, ...)
+{
+	va_list	args;
+
+	if (format != NULL) {
+		fprintf(stderr, "%s: ", msg_program());
+		va_start(args, format);
+		vfprintf(stderr, format, args);
+		va_end(args);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "%s\n", USAGE);
+	exit(EX_USAGE);
+}
+
+/* One option in --help: the option with its argument, then up to two
+ * lines saying what it sets, its unit and its default. */
+static const struct option_help {
+	const char *option;
+	const char *lines[2];
+} option_helps[] = {
+	{ "--server HOST[:PORT]", { "SMTP server; IPv6 as [ADDRESS]:PORT",
+	    "(default localhost:25)" } },
+	{ "--max-connections N", { "sessions open at once (default 20)" } },
+	{ "--messages-per-connection N", { "messages per session before QUIT",
+	    "(default 100)" } },
+	{ "--add-header NAME=VALUE", { "header field added at the top of",
+	    "every message; may be repeated" } },
+	{ "--helo NAME", { "EHLO and HELO argument",
+	    "(default: the host name)" } },
+	{ "--timeout SECONDS", { "seconds to wait for the greeting and MAIL;",
+	    "other stages scale from it (default 300)" } },
+	{ "--log FILE", { "append one CSV line per recipient outcome",
+	    "(default: no log)" } },
+	{ "--help", { "print this help and exit" } },
+};
+
+static void
+print_help(void)
+{
+	size_t	i, line;
+
+	printf("%s\n\n", USAGE);
+	printf("Sends the messages in new/ of each Maildir slot, or of each\n"
+	    "slot of a spool, to an SMTP server and moves each answered\n"
+	    "message to cur/.\n\n");
+	for (i = 0; i < sizeof(option_helps) / sizeof(option_helps[0]); i++) {
+		const struct option_help *help = &option_helps[i];
+
+		printf("  %-29s %s\n", help->option, help->lines[0]);
+		for (line = 1; line < 2 && help->lines[line]; line++)
+			printf("  %-29s %s\n", "", help->lines[line]);
+	}
+}
+
+/* Parses a whole number from min to max for option, or exits. */
+static unsigned
+parse_number(const char *option, const char *text, unsigned min,
+    unsigned max)
+{
+	unsigned long value;
+	char   *end;
+
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+	    value < min || value > max)
+		usage_error("invalid %s value \"%s\": expected a whole number from %u to %u", option, text, min, max);
+	return (unsigned)value;
+}
+
+/* Splits HOST[:PORT], [ADDRESS][:PORT] or a bare IPv6 address. */
+static void
+parse_server(struct settings *settings, const char *text)
+{
+	const char *port = NULL;
+	const char *colon = strchr(text, ':');
+
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || close == text + 1 ||
+		    (close[1] != '\0' && close[1] != ':'))
+			usage_error("invalid --server value \"%s\": expected HOST[:PORT] or [ADDRESS][:PORT]", text);
+		settings->host = xstrndup(text + 1, (size_t)(close - text - 1));
+		port = close[1] == ':' ? close + 2 : NULL;
+	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+		settings->host = xstrndup(text, (size_t)(colon - text));
+		port = colon + 1;
+	} else {
+		settings->host = xstrdup(text);
+	}
+	if (settings->host[0] == '\0')
+		usage_error("invalid --server value \"%s\": the host is empty", text);
+	parse_number("--server port", port ? port : "25", 1, 65535);
+	settings->port = xstrdup(port ? port : "25");
+	settings->server = text;
+}
+
+/* Checks NAME=VALUE and appends "NAME: VALUE" to the header prefix. */
+static void
+parse_add_header(struct settings *settings, const char *text)
+{
+	const char *equals = strchr(text, '=');
+	char   *name;
+
+	if (equals == NULL)
+		usage_error("invalid --add-header value \"%s\": expected NAME=VALUE", text);
+	name = xstrndup(text, (size_t)(equals - text));
+	if (!envelope_field_name_valid(name))
+		usage_error("invalid --add-header value \"%s\": \"%s\" is not a header field name (printable ASCII without ':' or spaces)", text, name);
+	if (strpbrk(equals + 1, "\r\n") != NULL)
+		usage_error("invalid --add-header value \"%s\": the value must not contain CR or LF", text);
+	buf_appendf(&settings->header_prefix, "%s: %s\n", name, equals + 1);
+	free(name);
+}
+
+static void
+parse_helo(struct settings *settings, const char *text)
+{
+	const unsigned char *p;
+
+	if (text[0] == '\0')
+		usage_error("invalid --helo value \"\": the name is empty");
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			usage_error("invalid --helo value \"%s\": spaces and control characters are not allowed", text);
+	}
+	free(settings->helo_name);
+	settings->helo_name = xstrdup(text);
+}
+
+static void
+settings_defaults(struct settings *settings)
+{
+	char	host[HOST_NAME_MAX + 1];
+
+	memset(settings, 0, sizeof(*settings));
+	settings->server = "localhost:25";
+	settings->host = xstrdup("localhost");
+	settings->port = xstrdup("25");
+	settings->max_connections = 20;
+	settings->messages_per_connection = 100;
+	settings->timeout = 300;
+	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[HOST_NAME_MAX] = '\0';
+	settings->helo_name = xstrdup(host);
+}
+
+enum option_id {
+	OPTION_SERVER = 256,
+	OPTION_MAX_CONNECTIONS,
+	OPTION_MESSAGES_PER_CONNECTION,
+	OPTION_ADD_HEADER,
+	OPTION_HELO,
+	OPTION_TIMEOUT,
+	OPTION_LOG,
+	OPTION_HELP
+};
+
+static const struct option long_options[] = {
+	{ "server", required_argument, NULL, OPTION_SERVER },
+	{ "max-connections", required_argument, NULL, OPTION_MAX_CONNECTIONS },
+	{ "messages-per-connection", required_argument, NULL,
+	    OPTION_MESSAGES_PER_CONNECTION },
+	{ "add-header", required_argument, NULL, OPTION_ADD_HEADER },
+	{ "helo", required_argument, NULL, OPTION_HELO },
+	{ "timeout", required_argument, NULL, OPTION_TIMEOUT },
+	{ "log", required_argument, NULL, OPTION_LOG },
+	{ "help", no_argument, NULL, OPTION_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+settings_apply(struct settings *settings, int option, const char *value)
+{
+	switch (option) {
+	case OPTION_SERVER:
+		free(settings->host);
+		free(settings->port);
+		parse_server(settings, value);
+		break;
+	case OPTION_MAX_CONNECTIONS:
+		settings->max_connections = parse_number("--max-connections",
+		    value, 1, CONNECTIONS_MAX);
+		break;
+	case OPTION_MESSAGES_PER_CONNECTION:
+		settings->messages_per_connection = parse_number(
+		    "--messages-per-connection", value, 1, UINT_MAX);
+		break;
+	case OPTION_ADD_HEADER:
+		parse_add_header(settings, value);
+		break;
+	case OPTION_HELO:
+		parse_helo(settings, value);
+		break;
+	case OPTION_TIMEOUT:
+		settings->timeout = parse_number("--timeout", value, 1,
+		    TIMEOUT_MAX);
+		break;
+	case OPTION_LOG:
+		settings->log_path = value;
+		break;
+	case OPTION_HELP:
+		print_help();
+		exit(EX_OK);
+	default:
+		usage_error(NULL);
+	}
+}
+
+static void
+settings_parse(struct settings *settings, int argc, char **argv)
+{
+	int	option;
+
+	settings_defaults(settings);
+	opterr = 1;
+	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1)
+		settings_apply(settings, option, optarg);
+	if (optind >= argc)
+		usage_error("no slot or spool folder given");
+	settings->paths = argv + optind;
+	settings->path_count = argc - optind;
+}
+
+static void
+settings_free(struct settings *settings)
+{
+	free(settings->host);
+	free(settings->port);
+	free(settings->helo_name);
+	buf_free(&settings->header_prefix);
+}
+
+static struct addrinfo *
+resolve_server(const struct settings *settings)
+{
+	struct addrinfo hints, *addresses = NULL;
+	int	status;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	status = getaddrinfo(settings->host, settings->port, &hints,
+	    &addresses);
+	if (status != 0)
+		msg_fatal(EX_UNAVAILABLE, "cannot resolve server %s: %s",
+		    settings->host, gai_strerror(status));
+	return addresses;
+}
+
+/*
+ * The sessions open at once. Until one session has been greeted, only one
+ * is opened, so that an unreachable or broken server costs one attempt.
+ */
+struct session_pool {
+	const struct smtp_session_settings *settings;
+	struct smtp_session **sessions;
+	struct pollfd *poll_fds;
+	size_t	active;
+	size_t	capacity;
+	bool	server_ready;		/* a session got past EHLO */
+	unsigned failures_in_row;	/* failed without a final reply */
+};
+
+static bool
+pool_may_open(const struct session_pool *pool)
+{
+	size_t	limit = pool->server_ready ? pool->capacity : 1;
+	unsigned failures_max = pool->server_ready ? FAILED_SESSIONS_MAX : 1;
+
+	return pool->active < limit &&
+	    pool->active < inject_queue_pending(pool->settings->queue) &&
+	    pool->failures_in_row < failures_max;
+}
+
+static void
+pool_open_sessions(struct session_pool *pool)
+{
+	while (pool_may_open(pool))
+		pool->sessions[pool->active++] =
+		    smtp_session_create(pool->settings);
+}
+
+static void
+pool_poll(struct session_pool *pool)
+{
+	long long now = smtp_session_now();
+	long long deadline = LLONG_MAX;
+	size_t	i;
+	int	timeout;
+
+	for (i = 0; i < pool->active; i++) {
+		long long session_deadline =
+		    smtp_session_deadline(pool->sessions[i]);
+
+		pool->poll_fds[i].fd = smtp_session_poll_fd(pool->sessions[i],
+		    &pool->poll_fds[i].events);
+		pool->poll_fds[i].revents = 0;
+		if (session_deadline < deadline)
+			deadline = session_deadline;
+	}
+	timeout = deadline <= now ? 0 :
+	    deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+	if (poll(pool->poll_fds, pool->active, timeout) < 0 && errno != EINTR)
+		msg_fatal(EX_OSERR, "poll failed: %m");
+	now = smtp_session_now();
+	for (i = 0; i < pool->active; i++)
+		smtp_session_process(pool->sessions[i],
+		    pool->poll_fds[i].revents, now);
+}
+
+/* Frees finished sessions and counts the failures among them. */
+static void
+pool_reap(struct session_pool *pool)
+{
+	size_t	kept = 0;
+	size_t	i;
+
+	for (i = 0; i < pool->active; i++) {
+		struct smtp_session *session = pool->sessions[i];
+
+		if (smtp_session_ready(session))
+			pool->server_ready = true;
+		if (!smtp_session_finished(session)) {
+			pool->sessions[kept++] = session;
+			continue;
+		}
+		if (smtp_session_answered(session) > 0)
+			pool->failures_in_row = 0;
+		else if (smtp_session_failed(session))
+			pool->failures_in_row++;
+		smtp_session_free(session);
+	}
+	pool->active = kept;
+}
+
+static void
+run_sessions(const struct smtp_session_settings *session_settings,
+    unsigned max_connections)
+{
+	struct session_pool pool;
+
+	memset(&pool, 0, sizeof(pool));
+	pool.settings = session_settings;
+	pool.capacity = max_connections;
+	pool.sessions = xcalloc(max_connections, sizeof(*pool.sessions));
+	pool.poll_fds = xcalloc(max_connections, sizeof(*pool.poll_fds));
+	for (;;) {
+		pool_open_sessions(&pool);
+		pool_reap(&pool);
+		if (pool.active == 0 && !pool_may_open(&pool))
+			break;
+		if (pool.active == 0)
+			continue;
+		pool_poll(&pool);
+		pool_reap(&pool);
+	}
+	free(pool.sessions);
+	free(pool.poll_fds);
+}
+
+static FILE *
+log_open(const char *path)
+{
+	FILE   *log;
+
+	if (path == NULL)
+		return NULL;
+	log = fopen(path, "a");
+	if (log == NULL)
+		msg_fatal(EX_CANTCREAT, "open log file %s: %m", path);
+	return log;
+}
+
+/* Sends every pending message; returns the exit status. */
+static int
+run(const struct settings *settings)
+{
+	struct smtp_session_settings session_settings;
+	struct addrinfo *addresses = NULL;
+	struct inject_queue *queue;
+	long long start = smtp_session_now();
+	FILE   *log = log_open(settings->log_path);
+	int	i, status;
+
+	queue = inject_queue_create(settings->header_prefix.data, log);
+	for (i = 0; i < settings->path_count; i++) {
+		if (inject_queue_add(queue, settings->paths[i]) < 0)
+			msg_fatal(EX_NOINPUT, "slot or spool folder %s: %m",
+			    settings->paths[i]);
+	}
+	if (inject_queue_pending(queue) > 0) {
+		addresses = resolve_server(settings);
+		memset(&session_settings, 0, sizeof(session_settings));
+		session_settings.addresses = addresses;
+		session_settings.server = settings->server;
+		session_settings.helo_name = settings->helo_name;
+		session_settings.messages_per_connection =
+		    settings->messages_per_connection;
+		session_settings.timeout = settings->timeout;
+		session_settings.queue = queue;
+		run_sessions(&session_settings, settings->max_connections);
+		freeaddrinfo(addresses);
+	}
+	inject_queue_print_summary(queue, stdout,
+	    (double)(smtp_session_now() - start) / 1000.0);
+	status = inject_queue_count_unanswered(queue) > 0 ? EX_TEMPFAIL : EX_OK;
+	inject_queue_free(queue);
+	if (log != NULL && fclose(log) != 0)
+		msg_fatal(EX_IOERR, "write log file %s: %m",
+		    settings->log_path);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings settings;
+	int	status;
+
+	msg_init(argv[0]);
+	settings_parse(&settings, argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	g_mime_init();
+	status = run(&settings);
+	g_mime_shutdown();
+	settings_free(&settings);
+	if (fflush(stdout) != 0)
+		msg_fatal(EX_IOERR, "write standard output: %m");
+	return status;
+}

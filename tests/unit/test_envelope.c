@@ -1,0 +1,346 @@
+/*
+ * Unit tests for envelope: the SMTP envelope taken from a message header,
+ * and the conversion of the stored bytes into DATA bytes.
+ */
+#include <criterion/criterion.h>
+#include <gmime/gmime.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "envelope.h"
+
+static void
+setup(void)
+{
+	g_mime_init();
+}
+
+TestSuite(envelope, .init = setup);
+
+static const struct wire_case {
+	const char *name;
+	const char *input;
+	const char *data;	/* expected DATA bytes */
+} wire_cases[] = {
+	{ "LF lines", "From: f@example.com\nTo: t@example.net\n\nbody\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n.\r\n" },
+	{ "CRLF lines",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n.\r\n" },
+	{ "CR CR LF is one line end",
+	    "From: f@example.com\nTo: t@example.net\n\nline\r\r\nnext\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nline\r\n"
+	    "next\r\n.\r\n" },
+	{ "no final newline",
+	    "From: f@example.com\nTo: t@example.net\n\nlast words",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nlast words\r\n"
+	    ".\r\n" },
+	{ "empty last line kept",
+	    "From: f@example.com\nTo: t@example.net\n\ntext\n\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\ntext\r\n\r\n"
+	    ".\r\n" },
+	{ "dot lines stuffed",
+	    "From: f@example.com\nTo: t@example.net\n\n.\n..\n.hidden\n"
+	    " .\nend\n.",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\n..\r\n...\r\n"
+	    "..hidden\r\n .\r\nend\r\n..\r\n.\r\n" },
+	{ "bare CR starts a line",
+	    "From: f@example.com\nTo: t@example.net\n\n10%\r20%\r.done\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\n10%\r\n20%\r\n"
+	    "..done\r\n.\r\n" },
+	{ "bare CR at the end of the file",
+	    "From: f@example.com\nTo: t@example.net\n\nend\r",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nend\r\n.\r\n" },
+	{ "Return-Path removed",
+	    "Return-Path: <s@example.com>\nFrom: f@example.com\n"
+	    "To: t@example.net\n\nbody\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n.\r\n" },
+	{ "folded Bcc removed, later fields kept",
+	    "From: f@example.com\nTo: t@example.net\nBcc: b1@example.net,\n"
+	    "\tb2@example.net\nSubject: s\n\nbody\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\nSubject: s\r\n\r\n"
+	    "body\r\n.\r\n" },
+	{ "Bcc with space before the colon removed",
+	    "From: f@example.com\nBCC : b@example.net\nTo: t@example.net\n\n"
+	    "x\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nx\r\n.\r\n" },
+	{ "Bcc as the last field before the body",
+	    "From: f@example.com\r\nTo: t@example.net\r\nBcc: b@example.net\r\n"
+	    "\r\nbody",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n.\r\n" },
+	{ "Delivered-To and Bcc-like names kept",
+	    "Delivered-To: d@example.net\nFrom: f@example.com\n"
+	    "To: t@example.net\nX-Bcc: x\nBccx: y\n\nbody\n",
+	    "Delivered-To: d@example.net\r\nFrom: f@example.com\r\n"
+	    "To: t@example.net\r\nX-Bcc: x\r\nBccx: y\r\n\r\nbody\r\n.\r\n" },
+	{ "Bcc in the body is not a header",
+	    "From: f@example.com\nTo: t@example.net\n\nBcc: b@example.net\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\n"
+	    "Bcc: b@example.net\r\n.\r\n" },
+};
+
+/* Returns the RFC 1870 size of DATA bytes: without the final ".\r\n" and
+ * without the dot added to each line that starts with one. */
+static size_t
+rfc1870_size(const char *data)
+{
+	size_t	size = strlen(data) - 3;
+	const char *line;
+
+	for (line = data; *line != '\0'; line = strstr(line, "\r\n") + 2) {
+		if (line[0] == '.' && line[1] == '.')
+			size--;
+	}
+	return size;
+}
+
+Test(envelope, wire_conversion_table)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(wire_cases) / sizeof(wire_cases[0]); i++) {
+		const struct wire_case *c = &wire_cases[i];
+		struct envelope envelope;
+		enum envelope_status status;
+		char   *error = NULL;
+
+		status = envelope_parse(&envelope, c->input, strlen(c->input),
+		    NULL, &error);
+		cr_assert_eq(status, ENVELOPE_OK, "%s: status %d, error %s",
+		    c->name, status, error ? error : "none");
+		cr_expect_str_eq(envelope.data.data, c->data,
+		    "%s: DATA bytes\n input: %s\n got:  %s\n want: %s",
+		    c->name, c->input, envelope.data.data, c->data);
+		cr_expect_eq(envelope.data.length, strlen(c->data),
+		    "%s: data length %zu, want %zu", c->name,
+		    envelope.data.length, strlen(c->data));
+		cr_expect_eq(envelope.size, rfc1870_size(c->data),
+		    "%s: size %zu, want %zu", c->name, envelope.size,
+		    rfc1870_size(c->data));
+		envelope_free(&envelope);
+	}
+}
+
+static const struct address_case {
+	const char *name;
+	const char *input;
+	const char *sender;
+	const char *recipients;	/* joined with "," */
+} address_cases[] = {
+	{ "From and To", "From: Ann <ann@example.com>\nTo: bob@example.net\n\n",
+	    "ann@example.com", "bob@example.net" },
+	{ "Return-Path wins over From",
+	    "Return-Path: <bounce@example.com>\nFrom: ann@example.com\n"
+	    "To: bob@example.net\n\n",
+	    "bounce@example.com", "bob@example.net" },
+	{ "null Return-Path",
+	    "Return-Path: <>\nFrom: ann@example.com\nTo: bob@example.net\n\n",
+	    "", "bob@example.net" },
+	{ "Return-Path without brackets",
+	    "Return-Path: bounce@example.com\nFrom: ann@example.com\n"
+	    "To: bob@example.net\n\n",
+	    "bounce@example.com", "bob@example.net" },
+	{ "unusable Return-Path falls back to From",
+	    "Return-Path: not an address\nFrom: ann@example.com\n"
+	    "To: bob@example.net\n\n",
+	    "ann@example.com", "bob@example.net" },
+	{ "To, Cc and Bcc in order",
+	    "From: a@example.com\nBcc: z@example.net\nTo: x@example.net\n"
+	    "Cc: y@example.net\n\n",
+	    "a@example.com", "z@example.net,x@example.net,y@example.net" },
+	{ "every occurrence of a field",
+	    "From: a@example.com\nTo: x@example.net\nTo: y@example.net\n\n",
+	    "a@example.com", "x@example.net,y@example.net" },
+	{ "quoted names with commas",
+	    "From: \"Doe, Jane\" <jane@example.com>\n"
+	    "To: \"Doe, John\" <john@example.net>, \"Roe, Ann\" "
+	    "<ann@example.net>\n\n",
+	    "jane@example.com", "john@example.net,ann@example.net" },
+	{ "duplicates removed, first kept",
+	    "From: a@example.com\nTo: x@example.net, X Name <x@EXAMPLE.NET>\n"
+	    "Cc: y@example.net, x@example.net\nBcc: y@example.net\n\n",
+	    "a@example.com", "x@example.net,y@example.net" },
+	{ "local parts differ in case",
+	    "From: a@example.com\nTo: x@example.net, X@example.net\n\n",
+	    "a@example.com", "x@example.net,X@example.net" },
+	{ "group flattened",
+	    "From: a@example.com\nTo: friends: x@example.net, "
+	    "Y <y@example.net>;, z@example.net\n\n",
+	    "a@example.com", "x@example.net,y@example.net,z@example.net" },
+	{ "folded To unfolded",
+	    "From: a@example.com\nTo: x@example.net,\n\t\"Last, First\"\n"
+	    " <y@example.net>\n\n",
+	    "a@example.com", "x@example.net,y@example.net" },
+	{ "CRLF header",
+	    "From: a@example.com\r\nCc: x@example.net\r\n\r\nTo: no@example.net\r\n",
+	    "a@example.com", "x@example.net" },
+	{ "header without a body",
+	    "From: a@example.com\nTo: x@example.net",
+	    "a@example.com", "x@example.net" },
+	{ "first From mailbox",
+	    "From: a@example.com, b@example.com\nTo: x@example.net\n\n",
+	    "a@example.com", "x@example.net" },
+};
+
+static char *
+join_recipients(const struct envelope *envelope)
+{
+	struct buf joined = BUF_INIT;
+	size_t	i;
+
+	buf_append_string(&joined, "");
+	for (i = 0; i < envelope->recipient_count; i++) {
+		if (i > 0)
+			buf_append_byte(&joined, ',');
+		buf_append_string(&joined, envelope->recipients[i]);
+	}
+	return joined.data;
+}
+
+Test(envelope, address_table)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(address_cases) / sizeof(address_cases[0]);
+	    i++) {
+		const struct address_case *c = &address_cases[i];
+		struct envelope envelope;
+		char   *error = NULL;
+		char   *recipients;
+
+		cr_assert_eq(envelope_parse(&envelope, c->input,
+		    strlen(c->input), NULL, &error), ENVELOPE_OK,
+		    "%s: error %s", c->name, error ? error : "none");
+		recipients = join_recipients(&envelope);
+		cr_expect_str_eq(envelope.sender, c->sender,
+		    "%s: sender \"%s\", want \"%s\"", c->name, envelope.sender,
+		    c->sender);
+		cr_expect_str_eq(recipients, c->recipients,
+		    "%s: recipients \"%s\", want \"%s\"", c->name, recipients,
+		    c->recipients);
+		free(recipients);
+		envelope_free(&envelope);
+	}
+}
+
+static const struct invalid_case {
+	const char *name;
+	const char *input;
+	const char *error;
+} invalid_cases[] = {
+	{ "no recipient field", "From: a@example.com\nSubject: x\n\nTo: b@example.net\n",
+	    "no recipient address in To, Cc or Bcc" },
+	{ "empty group only", "From: a@example.com\nTo: undisclosed-recipients:;\n\n",
+	    "no recipient address in To, Cc or Bcc" },
+	{ "no sender", "To: b@example.net\n\nbody\n",
+	    "no sender address in Return-Path or From" },
+	{ "empty From", "From:\nTo: b@example.net\n\n",
+	    "no sender address in Return-Path or From" },
+	{ "only a body", "\nFrom: a@example.com\nTo: b@example.net\n",
+	    "no sender address in Return-Path or From" },
+};
+
+Test(envelope, invalid_messages)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(invalid_cases) / sizeof(invalid_cases[0]);
+	    i++) {
+		const struct invalid_case *c = &invalid_cases[i];
+		struct envelope envelope;
+		char   *error = NULL;
+
+		cr_expect_eq(envelope_parse(&envelope, c->input,
+		    strlen(c->input), NULL, &error), ENVELOPE_INVALID,
+		    "%s: not reported as invalid", c->name);
+		cr_expect_str_eq(error ? error : "", c->error,
+		    "%s: error \"%s\", want \"%s\"", c->name,
+		    error ? error : "", c->error);
+		cr_expect_eq(envelope.recipient_count, 0,
+		    "%s: envelope not emptied", c->name);
+		free(error);
+	}
+}
+
+Test(envelope, added_headers_go_first)
+{
+	const char *input = "From: a@example.com\nTo: b@example.net\n\nx\n";
+	struct envelope envelope;
+	char   *error = NULL;
+
+	cr_assert_eq(envelope_parse(&envelope, input, strlen(input),
+	    "X-Campaign: spring\n.X-Dot: 1\n", &error), ENVELOPE_OK);
+	cr_expect_str_eq(envelope.data.data, "X-Campaign: spring\r\n"
+	    "..X-Dot: 1\r\nFrom: a@example.com\r\nTo: b@example.net\r\n\r\n"
+	    "x\r\n.\r\n");
+	envelope_free(&envelope);
+}
+
+Test(envelope, eight_bit_and_utf8_addresses)
+{
+	const char *plain = "From: a@example.com\nTo: b@example.net\n\nplain\n";
+	const char *body = "From: a@example.com\nTo: b@example.net\n\ncaf\xc3\xa9\n";
+	const char *address = "From: a@example.com\nTo: j\xc3\xb6rg@example.net\n\nx\n";
+	struct envelope envelope;
+	char   *error = NULL;
+
+	cr_assert_eq(envelope_parse(&envelope, plain, strlen(plain), NULL,
+	    &error), ENVELOPE_OK);
+	cr_expect(!envelope.eight_bit, "plain text marked 8-bit");
+	cr_expect(!envelope.utf8_address, "ASCII address marked UTF-8");
+	envelope_free(&envelope);
+	cr_assert_eq(envelope_parse(&envelope, body, strlen(body), NULL,
+	    &error), ENVELOPE_OK);
+	cr_expect(envelope.eight_bit, "8-bit body not marked 8-bit");
+	envelope_free(&envelope);
+	cr_assert_eq(envelope_parse(&envelope, address, strlen(address), NULL,
+	    &error), ENVELOPE_OK);
+	cr_expect(envelope.utf8_address, "UTF-8 address not marked");
+	cr_expect_str_eq(envelope.recipients[0], "j\xc3\xb6rg@example.net");
+	envelope_free(&envelope);
+}
+
+Test(envelope, bare_cr_line_reported)
+{
+	static const struct {
+		const char *input;
+		size_t	line;
+	} cases[] = {
+		{ "From: a@example.com\nTo: b@example.net\n\nok\r\n", 0 },
+		{ "From: a@example.com\nTo: b@example.net\n\nok\r\r\n", 0 },
+		{ "From: a@example.com\nTo: b@example.net\n\n1\n2\r3\n4\r5\n", 5 },
+		{ "From: a@example.com\nTo: b@example.net\n\nend\r", 4 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct envelope envelope;
+		char   *error = NULL;
+
+		cr_assert_eq(envelope_parse(&envelope, cases[i].input,
+		    strlen(cases[i].input), NULL, &error), ENVELOPE_OK);
+		cr_expect_eq(envelope.bare_cr_line, cases[i].line,
+		    "case %zu: bare CR line %zu, want %zu", i,
+		    envelope.bare_cr_line, cases[i].line);
+		envelope_free(&envelope);
+	}
+}
+
+Test(envelope, field_name_check)
+{
+	static const struct {
+		const char *name;
+		bool	valid;
+	} names[] = {
+		{ "X-Campaign", true }, { "X.Dot", true }, { "!#$%", true },
+		{ "", false }, { "X Campaign", false }, { "X:Y", false },
+		{ "X\tY", false }, { "caf\xc3\xa9", false }, { "X\x7f", false },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cr_expect_eq(envelope_field_name_valid(names[i].name),
+		    names[i].valid, "field name \"%s\": got %d, want %d",
+		    names[i].name, !names[i].valid, names[i].valid);
+}
