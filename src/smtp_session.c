@@ -282,7 +282,8 @@ session_fail(struct smtp_session *session, const char *format, ...)
 		msg_fatal(EX_OSERR, "out of memory");
 	va_end(args);
 	if (in_flight > 0)
-		msg_warn("%s: %s; %zu message(s) without a final reply stay pending", session->settings->server, reason, in_flight);
+		msg_warn("%s: %s; %zu message(s) in flight go back to pending",
+		    session->settings->server, reason, in_flight);
 	else
 		msg_warn("%s: %s", session->settings->server, reason);
 	free(reason);
@@ -728,6 +729,11 @@ session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
 	entry = expected_pop(session);
 	info = &command_infos[entry.command];
 	if (reply->code == 421 && entry.command != COMMAND_QUIT) {
+		/* A 421 to the data is that message's final reply, so it is
+		 * deferred like any 4xx; only the others go back to pending. */
+		if (entry.command == COMMAND_DOT
+		    && !entry.transaction->empty_data)
+			on_dot(session, entry.transaction, reply);
 		session_fail_with_quit(session, reply, "service closing");
 		return;
 	}
