@@ -90,14 +90,20 @@ bounce_add_entry(struct bounce_catalogue *catalogue, struct bounce_entry *entry,
 	catalogue->entries[catalogue->entry_count++] = *entry;
 }
 
+/* The largest count, so that the counts of a domain's rows add up
+ * without overflow. */
+#define BOUNCE_COUNT_MAX	1000000000UL
+
 static int
 bounce_count_is_valid(const char *count)
 {
+	unsigned long value;
 	char *end;
 
 	errno = 0;
-	strtoul(count, &end, 10);
-	return isdigit((unsigned char) count[0]) && errno == 0 && *end == '\0';
+	value = strtoul(count, &end, 10);
+	return isdigit((unsigned char) count[0]) && errno == 0 && *end == '\0'
+	    && value <= BOUNCE_COUNT_MAX;
 }
 
 /* Checks one row's fields; returns 0 with entry filled in, or what
@@ -126,7 +132,8 @@ bounce_check_record(const char *path, const struct csv_record *record,
 		    "an empty field", enhanced);
 	if (count[0] && !bounce_count_is_valid(count))
 		return csv_row_reject(policy, path, record->line, "invalid count "
-		    "\"%s\": expected a whole number of 0 or more", count);
+		    "\"%s\": expected a whole number from 0 to %lu", count,
+		    BOUNCE_COUNT_MAX);
 	if ((problem = csv_field_problem(field[3], strlen(field[3]))) != NULL)
 		return csv_row_reject(policy, path, record->line, "the text "
 		    "field %s; a reply text must be one line of UTF-8", problem);

@@ -32,7 +32,7 @@ struct bounce_entry {
 	int	code;			/* 400..599 */
 	char   *enhanced;		/* "5.1.1", or "" when absent */
 	struct template *text;
-	unsigned long count;		/* relative frequency */
+	unsigned long count;		/* weight among the domain's rows, 0..1e9 */
 };
 
 struct bounce_domain {

@@ -19,7 +19,8 @@ struct csv_reader {
 	struct csv_table *table;
 	size_t	capacity;
 	size_t	line;
-	size_t	record_line;
+	size_t	record_line;		/* line the current record starts on */
+	int	in_quotes;		/* a quoted field continues on the next line */
 	size_t	field_count;
 	size_t	field_capacity;
 	char  **fields;
@@ -31,8 +32,6 @@ csv_reader_add_field(void *data, size_t length, void *context)
 {
 	struct csv_reader *reader = context;
 
-	if (reader->field_count == 0)
-		reader->record_line = reader->line;
 	if (reader->field_count == reader->field_capacity) {
 		reader->field_capacity = reader->field_capacity * 2 + 8;
 		reader->fields = xrealloc(reader->fields,
@@ -44,6 +43,16 @@ csv_reader_add_field(void *data, size_t length, void *context)
 	    xstrndup(data ? data : "", data ? length : 0);
 	reader->field_lengths[reader->field_count] = data ? length : 0;
 	reader->field_count++;
+}
+
+static size_t
+csv_count_quotes(const char *text, size_t length)
+{
+	size_t count = 0, i;
+
+	for (i = 0; i < length; i++)
+		count += text[i] == '"';
+	return count;
 }
 
 static int
@@ -120,6 +129,15 @@ csv_table_parse(struct csv_table *table, const char *path, const char *text,
 		size_t chunk = newline ? (size_t) (newline - line_start) + 1
 		    : (size_t) (end - line_start);
 
+		/*
+		 * A record can only continue past a line end inside quotes,
+		 * so a line that starts outside quotes starts a record. An
+		 * odd number of '"' on a line opens or closes a quoted field,
+		 * because an escaped quote inside one is written twice.
+		 */
+		if (!reader.in_quotes)
+			reader.record_line = reader.line;
+		reader.in_quotes ^= csv_count_quotes(line_start, chunk) & 1;
 		if (csv_parse(&parser, line_start, chunk, csv_reader_add_field,
 			csv_reader_end_record, &reader) != chunk) {
 			buf_appendf(error, "%s:%zu: invalid CSV: %s; check the "

@@ -21,21 +21,6 @@ const char *const body_placeholder_names[] = {
 
 #define BOUNCE_VALUE_SIZE 400
 
-/* Values for one message's placeholders and headers. */
-struct draft {
-	const struct sender *sender;
-	size_t	first;
-	size_t	last;
-	const struct bounce_domain *domain;
-	char	to_addr[320];
-	char	to_name[256];
-	char	date[128];
-	char	message_id[320];
-	time_t	time;
-	int	milliseconds;
-	struct buf bounce_me;
-};
-
 static int
 generator_read_file(const char *path, struct buf *content, struct buf *error)
 {
@@ -192,7 +177,8 @@ generator_load(struct generator *generator,
 }
 
 static void
-generator_pick_recipient(struct generator *generator, struct draft *draft)
+generator_pick_recipient(struct generator *generator,
+    struct generator_draft *draft)
 {
 	struct rng *rng = &generator->rng;
 	const char *first, *last;
@@ -219,7 +205,7 @@ generator_pick_recipient(struct generator *generator, struct draft *draft)
 }
 
 static void
-generator_format_date(struct draft *draft, long utc_offset)
+generator_format_date(struct generator_draft *draft, long utc_offset)
 {
 	time_t local_time = draft->time + utc_offset;
 	long offset_minutes = labs(utc_offset) / 60;
@@ -234,7 +220,8 @@ generator_format_date(struct draft *draft, long utc_offset)
 }
 
 static void
-generator_make_message_id(struct generator *generator, struct draft *draft)
+generator_make_message_id(struct generator *generator,
+    struct generator_draft *draft)
 {
 	struct tm fields;
 	char stamp[32];
@@ -249,7 +236,8 @@ generator_make_message_id(struct generator *generator, struct draft *draft)
 
 /* Fills a bounce text's placeholders with values of realistic shapes. */
 static void
-generator_bounce_values(struct generator *generator, struct draft *draft,
+generator_bounce_values(struct generator *generator,
+    const struct generator_draft *draft,
     char values[BOUNCE_PLACEHOLDER_COUNT][BOUNCE_VALUE_SIZE])
 {
 	struct rng *rng = &generator->rng;
@@ -284,42 +272,79 @@ generator_bounce_values(struct generator *generator, struct draft *draft,
 	    'a' + (int) rng_below(rng, 26), (unsigned) rng_below(rng, 999) + 1);
 }
 
-/* Decides whether the message asks the sink for a bounce, and which. */
+/* Draws one of the domain's bounce entries: uniformly, as the prototype
+ * did, or weighted by their count column. Returns NULL when weighting by
+ * count and every count of the domain is 0. */
+static const struct bounce_entry *
+generator_pick_bounce(struct generator *generator,
+    const struct bounce_domain *domain)
+{
+	const struct bounce_catalogue *catalogue = &generator->catalogue;
+	uint64_t total = 0, target;
+	size_t i;
+
+	if (!generator->config->bounce_weights_by_count)
+		return &catalogue->entries[domain->entries[rng_below(
+		    &generator->rng, domain->entry_count)]];
+	for (i = 0; i < domain->entry_count; i++)
+		total += catalogue->entries[domain->entries[i]].count;
+	if (total == 0)
+		return NULL;
+	target = rng_below(&generator->rng, total);
+	for (i = 0; i + 1 < domain->entry_count; i++) {
+		const struct bounce_entry *entry =
+		    &catalogue->entries[domain->entries[i]];
+
+		if (target < entry->count)
+			return entry;
+		target -= entry->count;
+	}
+	return &catalogue->entries[domain->entries[i]];
+}
+
+/* Decides whether the message requests a bounce from the sink, and
+ * which reply. */
 static void
-generator_decide_bounce(struct generator *generator, struct draft *draft)
+generator_decide_bounce(struct generator *generator,
+    struct generator_draft *draft)
 {
 	const struct generator_config *config = generator->config;
 	char values[BOUNCE_PLACEHOLDER_COUNT][BOUNCE_VALUE_SIZE];
 	const char *pointers[BOUNCE_PLACEHOLDER_COUNT];
-	const struct bounce_entry *entry;
+	struct buf *bounce_me = &generator->scratch;
 	double rate = draft->sender->bounce_rate;
 	size_t i;
 
-	buf_reset(&draft->bounce_me);
+	draft->bounce = NULL;
+	draft->bounce_me = NULL;
+	buf_reset(bounce_me);
 	if (config->yahoo_backoff >= 0 && generator->yahoo_group != (size_t) -1
 	    && draft->domain->group == generator->yahoo_group)
 		rate = config->yahoo_backoff;
 	if (rng_uniform(&generator->rng) >= rate)
 		return;
-	entry = &generator->catalogue.entries[draft->domain->entries[
-	    rng_below(&generator->rng, draft->domain->entry_count)]];
+	if ((draft->bounce = generator_pick_bounce(generator,
+		    draft->domain)) == NULL)
+		return;
 	generator_bounce_values(generator, draft, values);
 	for (i = 0; i < BOUNCE_PLACEHOLDER_COUNT; i++)
 		pointers[i] = values[i];
-	buf_appendf(&draft->bounce_me, "%d ", entry->code);
-	if (entry->enhanced[0])
-		buf_appendf(&draft->bounce_me, "%s ", entry->enhanced);
-	template_render(entry->text, pointers, TEMPLATE_ESCAPE_NONE,
-	    &draft->bounce_me);
+	buf_appendf(bounce_me, "%d ", draft->bounce->code);
+	if (draft->bounce->enhanced[0])
+		buf_appendf(bounce_me, "%s ", draft->bounce->enhanced);
+	template_render(draft->bounce->text, pointers, TEMPLATE_ESCAPE_NONE,
+	    bounce_me);
 
 	/* An empty text would leave a trailing blank in the header. */
-	while (draft->bounce_me.length
-	    && draft->bounce_me.data[draft->bounce_me.length - 1] == ' ')
-		draft->bounce_me.data[--draft->bounce_me.length] = '\0';
+	while (bounce_me->length && bounce_me->data[bounce_me->length - 1]
+	    == ' ')
+		bounce_me->data[--bounce_me->length] = '\0';
+	draft->bounce_me = bounce_me->data;
 }
 
 static void
-generator_render_bodies(struct generator *generator, const struct draft *draft)
+generator_render_bodies(struct generator *generator,
+    const struct generator_draft *draft)
 {
 	const struct sender *sender = draft->sender;
 	const char *values[BODY_PLACEHOLDER_COUNT];
@@ -345,24 +370,39 @@ generator_render_bodies(struct generator *generator, const struct draft *draft)
 }
 
 void
+generator_draft(struct generator *generator, time_t slot, long utc_offset,
+    struct generator_draft *draft)
+{
+	struct rng *rng = &generator->rng;
+
+	memset(draft, 0, sizeof(*draft));
+	draft->sender = &generator->senders.senders[rng_below(rng,
+	    generator->senders.count)];
+	generator_pick_recipient(generator, draft);
+	draft->time = slot + (time_t) rng_below(rng, 60);
+	draft->milliseconds = (int) rng_below(rng, 1000);
+	generator_format_date(draft, utc_offset);
+	generator_make_message_id(generator, draft);
+	generator_decide_bounce(generator, draft);
+
+	/*
+	 * "=_" cannot occur in quoted-printable or base64 text, as with
+	 * GMime's own random boundaries. A 7-bit part would also have to
+	 * contain the 16 random hex digits.
+	 */
+	snprintf(draft->boundary, sizeof(draft->boundary), "=_%016llx",
+	    (unsigned long long) rng_next(rng));
+}
+
+void
 generator_compose(struct generator *generator, time_t slot, long utc_offset,
     struct buf *output)
 {
 	const struct generator_config *config = generator->config;
-	struct rng *rng = &generator->rng;
-	struct draft draft = {.bounce_me = BUF_INIT};
+	struct generator_draft draft;
 	struct message_fields fields = {0};
 
-	draft.sender = &generator->senders.senders[rng_below(rng,
-	    generator->senders.count)];
-	generator_pick_recipient(generator, &draft);
-	draft.time = slot + (time_t) rng_below(rng, 60);
-	draft.milliseconds = (int) rng_below(rng, 1000);
-	generator_format_date(&draft, utc_offset);
-	generator_make_message_id(generator, &draft);
-	draft.bounce_me = generator->scratch;
-	generator_decide_bounce(generator, &draft);
-	generator->scratch = draft.bounce_me;
+	generator_draft(generator, slot, utc_offset, &draft);
 	generator_render_bodies(generator, &draft);
 
 	fields.return_path = draft.sender->from_addr;
@@ -374,7 +414,7 @@ generator_compose(struct generator *generator, time_t slot, long utc_offset,
 	fields.date = draft.date;
 	fields.message_id = draft.message_id;
 	fields.x_job = draft.sender->x_job;
-	fields.bounce_me = draft.bounce_me.length ? draft.bounce_me.data : NULL;
+	fields.bounce_me = draft.bounce_me;
 	fields.bounce_percentage = draft.sender->retry_percent;
 	fields.extra_headers = config->extra_headers;
 	fields.extra_header_count = config->extra_header_count;
@@ -382,6 +422,7 @@ generator_compose(struct generator *generator, time_t slot, long utc_offset,
 	fields.text_length = generator->text_body.length;
 	fields.html_body = generator->html_body.data;
 	fields.html_length = generator->html_body.length;
+	fields.boundary = draft.boundary;
 	message_render(&fields, output);
 }
 

@@ -29,6 +29,7 @@ struct generator_config {
 	const char *last_names_path;
 	const char *domain_groups_path;
 	int	skip_bad_rows;
+	int	bounce_weights_by_count; /* 0: uniform per domain */
 	double	yahoo_backoff;		/* below 0: use each sender's rate */
 	const struct header_field *extra_headers;
 	size_t	extra_header_count;
@@ -64,9 +65,38 @@ struct generator {
 int	generator_load(struct generator *generator,
 		const struct generator_config *config, struct buf *error);
 
+/* The random choices and derived values for one message. */
+struct generator_draft {
+	const struct sender *sender;
+	size_t	first;			/* index into generator->first_names */
+	size_t	last;			/* index into generator->last_names */
+	const struct bounce_domain *domain;
+	const struct bounce_entry *bounce;	/* NULL: no X-Bounce-Me */
+	const char *bounce_me;		/* X-Bounce-Me value, or NULL */
+	char	to_addr[320];
+	char	to_name[256];
+	char	date[128];
+	char	message_id[320];
+	char	boundary[24];		/* multipart boundary */
+	time_t	time;
+	int	milliseconds;
+};
+
+/*
+ * Makes the random choices for one message of the slot that starts at
+ * slot, whose local time is utc_offset seconds ahead of UTC. It draws the
+ * sender, recipient, time, Message-ID, bounce and MIME boundary, so a
+ * seeded run repeats its files byte for byte apart from the Message-ID
+ * host part. draft->bounce_me points into the generator and is valid
+ * until the next call.
+ */
+void	generator_draft(struct generator *generator, time_t slot,
+		long utc_offset, struct generator_draft *draft);
+
 /*
  * Appends one complete message for the slot that starts at slot, whose
- * local time is utc_offset seconds ahead of UTC, to output.
+ * local time is utc_offset seconds ahead of UTC, to output. It draws
+ * exactly what generator_draft() draws, then renders the message.
  */
 void	generator_compose(struct generator *generator, time_t slot,
 		long utc_offset, struct buf *output);

@@ -34,6 +34,8 @@ struct message_fields {
 	size_t	text_length;
 	const char *html_body;
 	size_t	html_length;
+	const char *boundary;		/* multipart boundary, or NULL for a
+					 * random one */
 };
 
 /*

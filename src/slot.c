@@ -21,6 +21,39 @@ slot_digits(const char **cursor, int count)
 	return value;
 }
 
+/* Returns non-zero when the date exists in the proleptic Gregorian
+ * calendar; tm_year counts from 1900 and tm_mon from 0. */
+static int
+slot_date_exists(const struct tm *fields)
+{
+	static const int days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	int year = fields->tm_year + 1900;
+	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	if (fields->tm_mon < 0 || fields->tm_mon > 11 || fields->tm_mday < 1)
+		return 0;
+	return fields->tm_mday <= days[fields->tm_mon]
+	    + (fields->tm_mon == 1 && leap);
+}
+
+/* Skips a decimal fraction (".5", ".999"); a '.' needs at least one
+ * digit. Returns -1 when it has none. */
+static int
+slot_skip_fraction(const char **cursor)
+{
+	size_t digits;
+
+	if (**cursor != '.')
+		return 0;
+	digits = strspn(*cursor + 1, "0123456789");
+	if (digits == 0)
+		return -1;
+	*cursor += 1 + digits;
+	return 0;
+}
+
 /* Parses "Z", "+HH:MM", "+HHMM", "+HH" or nothing; sets *local when the
  * time has no zone. Returns 0, or -1. */
 static int
@@ -71,8 +104,8 @@ slot_parse(const char *text, time_t now, time_t *slot, struct buf *error)
 	    || (fields.tm_hour = slot_digits(&p, 2)) < 0 || *p++ != ':'
 	    || (fields.tm_min = slot_digits(&p, 2)) < 0
 	    || (*p == ':' && (p++, (seconds = slot_digits(&p, 2)) < 0))
-	    || (*p == '.' && (p += 1 + strspn(p + 1, "0123456789"), 0))
-	    || fields.tm_year < 0 || fields.tm_mon > 11 || fields.tm_mday > 31
+	    || slot_skip_fraction(&p) < 0
+	    || fields.tm_year < 0 || !slot_date_exists(&fields)
 	    || fields.tm_hour > 23 || fields.tm_min > 59 || seconds > 60
 	    || slot_parse_zone(p, &offset, &local) < 0) {
 		buf_appendf(error, "invalid time \"%s\": expected now or an "
@@ -115,8 +148,7 @@ slot_from_name(const char *name, time_t *slot)
 		return -1;
 	fields.tm_hour = slot_digits(&p, 2);
 	fields.tm_min = slot_digits(&p, 2);
-	if (*p != 'Z' || fields.tm_year < 0 || fields.tm_mon < 0
-	    || fields.tm_mon > 11 || fields.tm_mday < 1 || fields.tm_mday > 31
+	if (*p != 'Z' || fields.tm_year < 0 || !slot_date_exists(&fields)
 	    || fields.tm_hour < 0 || fields.tm_hour > 23 || fields.tm_min < 0
 	    || fields.tm_min > 59)
 		return -1;

@@ -52,7 +52,7 @@ enum spoolgen_option {
 	OPTION_SENDER_SUBJECTS, OPTION_HTML_CONTENT, OPTION_TXT_CONTENT,
 	OPTION_FIRST_NAMES, OPTION_LAST_NAMES, OPTION_DOMAIN_GROUPS,
 	OPTION_ADD_HEADER, OPTION_SEED, OPTION_PLAN, OPTION_SKIP_BAD_ROWS,
-	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP,
+	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP, OPTION_BOUNCE_WEIGHTS,
 };
 
 static const struct option spoolgen_options[] = {
@@ -74,6 +74,7 @@ static const struct option spoolgen_options[] = {
 	{"plan", no_argument, NULL, OPTION_PLAN},
 	{"skip-bad-rows", no_argument, NULL, OPTION_SKIP_BAD_ROWS},
 	{"timezone", required_argument, NULL, OPTION_TIMEZONE},
+	{"bounce-weights", required_argument, NULL, OPTION_BOUNCE_WEIGHTS},
 	{"quiet", no_argument, NULL, OPTION_QUIET},
 	{"help", no_argument, NULL, OPTION_HELP},
 	{NULL, 0, NULL, 0},
@@ -126,6 +127,9 @@ spoolgen_help(void)
 	    "                         N too; without it, a fixed curve seed)\n"
 	    "  --plan                 print each slot's name and volume; write\n"
 	    "                         nothing\n"
+	    "  --bounce-weights MODE  uniform: each of a domain's bounce rows\n"
+	    "                         equally often (default); count: weighted\n"
+	    "                         by the count column (0..1000000000)\n"
 	    "  --skip-bad-rows        skip invalid CSV rows with a warning\n"
 	    "  --timezone ZONE        time zone of the traffic curve\n"
 	    "                         (default: America/New_York)\n"
@@ -193,7 +197,7 @@ spoolgen_add_header(struct spoolgen_settings *settings, const char *argument)
 	settings->headers[settings->header_count++] = field;
 }
 
-/* Returns non-zero when root holds the default input files. */
+/* Returns non-zero when root contains the default input files. */
 static int
 spoolgen_has_data(const char *root)
 {
@@ -205,7 +209,7 @@ spoolgen_has_data(const char *root)
 }
 
 /*
- * Finds the folder that holds data/ and templates/: $SPOOLGEN_DATADIR;
+ * Finds the folder that contains data/ and templates/: $SPOOLGEN_DATADIR;
  * else the binary's own folder, for a build in the source tree; else
  * ../share/spoolgen beside the binary, for an installed copy, even one
  * moved with DESTDIR; else the share folder chosen at build time.
@@ -305,6 +309,12 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_PLAN: settings->plan = 1; break;
 	case OPTION_SKIP_BAD_ROWS: config->skip_bad_rows = 1; break;
 	case OPTION_TIMEZONE: config->zone = value; break;
+	case OPTION_BOUNCE_WEIGHTS:
+		if (strcmp(value, "uniform") != 0 && strcmp(value, "count") != 0)
+			spoolgen_usage_error("invalid --bounce-weights \"%s\": "
+			    "expected uniform or count", value);
+		config->bounce_weights_by_count = strcmp(value, "count") == 0;
+		break;
 	case OPTION_QUIET: settings->quiet = 1; break;
 	case OPTION_HELP: spoolgen_help(); exit(0);
 	default:
@@ -467,8 +477,11 @@ spoolgen_run(struct spoolgen_settings *settings)
 		? (unsigned long) settings->daily_volume : 0, config->seeded
 		? config->seed : SPOOLGEN_CURVE_SEED, config->zone, &error) < 0)
 		spoolgen_usage_error("%s", error.data);
-	if (settings->plan)
-		return spoolgen_print_plan(settings, &model, first);
+	if (settings->plan) {
+		status = spoolgen_print_plan(settings, &model, first);
+		traffic_model_free(&model);
+		return status;
+	}
 
 	message_library_init();
 	if ((status = generator_load(&generator, config, &error)) != 0)

@@ -31,7 +31,7 @@ struct traffic_model {
 /*
  * Sets up the model for daily_volume messages per day with the default
  * curve. Returns 0, or -1 with a message in error when zone is not a
- * time zone that this machine knows. Free with traffic_model_free().
+ * time zone installed on this machine. Free with traffic_model_free().
  */
 int	traffic_model_init(struct traffic_model *model,
 		unsigned long daily_volume, uint64_t seed, const char *zone,
