@@ -12,20 +12,6 @@ SLOT_TIME=2026-06-01T16:00Z
 "$SINK_PYTHON" -c 'import email.policy' 2>/dev/null ||
 	skip_all "$SINK_PYTHON has no email package"
 
-# check_output LABEL CMD...: pass when CMD exits 0; on failure show what
-# it printed.
-check_output() {
-	local label=$1 output status=0 lines
-	shift
-	output=$("$@" 2>&1) || status=$?
-	if [ "$status" -eq 0 ]; then
-		pass "$label"
-	else
-		mapfile -t lines <<<"$output"
-		fail "$label" "exit status $status" "${lines[@]}"
-	fi
-}
-
 # generate NAME ARGS...: run spoolgen with output in $WORK/NAME.out and
 # $WORK/NAME.err; sets STATUS.
 generate() {

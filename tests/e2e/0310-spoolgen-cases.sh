@@ -16,20 +16,6 @@ SLOT_TIME=2026-06-01T16:00Z
 	skip_all "$SINK_PYTHON has no email package"
 cd "$WORK" || exit 1
 
-# check_output LABEL CMD...: pass when CMD exits 0; on failure show what
-# it printed.
-check_output() {
-	local label=$1 output status=0 lines
-	shift
-	output=$("$@" 2>&1) || status=$?
-	if [ "$status" -eq 0 ]; then
-		pass "$label"
-	else
-		mapfile -t lines <<<"$output"
-		fail "$label" "exit status $status" "${lines[@]}"
-	fi
-}
-
 # check_grep LABEL PATTERN FILE: pass when FILE has a line with PATTERN
 # (a fixed string).
 check_grep() {

@@ -62,6 +62,20 @@ check() {
 	fi
 }
 
+# check_output LABEL CMD...: pass when CMD exits 0; on failure show what
+# it printed.
+check_output() {
+	local label=$1 output status=0 lines
+	shift
+	output=$("$@" 2>&1) || status=$?
+	if [ "$status" -eq 0 ]; then
+		pass "$label"
+	else
+		mapfile -t lines <<<"$output"
+		fail "$label" "exit status $status" "${lines[@]}"
+	fi
+}
+
 # check_eq LABEL GOT EXPECTED: pass when the two strings are equal.
 check_eq() {
 	if [ "$2" = "$3" ]; then

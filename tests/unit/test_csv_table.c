@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "csv_table.h"
 #include "senders.h"
+#include "test_support.h"
 
 #define MAX_RECORDS	4
 #define MAX_FIELDS	4
@@ -236,75 +237,6 @@ Test(csv_table, field_problems)
 
 /* Loader tests: files in a temporary folder, and the shared hard cases. */
 
-static char temp_folder[] = "/tmp/test_csv_table.XXXXXX";
-
-static void
-make_temp_folder(void)
-{
-	cr_assert_not_null(mkdtemp(temp_folder), "mkdtemp %s failed",
-	    temp_folder);
-}
-
-static void
-remove_temp_folder(void)
-{
-	char *command;
-
-	if (asprintf(&command, "rm -rf '%s'", temp_folder) < 0)
-		return;
-	if (system(command) != 0)
-		fprintf(stderr, "cannot remove %s\n", temp_folder);
-	free(command);
-}
-
-/* Writes text to name in the temporary folder and returns the path. */
-static char *
-write_temp_file(const char *name, const char *text)
-{
-	char *path;
-	FILE *file;
-
-	cr_assert_neq(asprintf(&path, "%s/%s", temp_folder, name), -1,
-	    "asprintf failed");
-	file = fopen(path, "wb");
-	cr_assert_not_null(file, "cannot create %s", path);
-	fputs(text, file);
-	cr_assert_eq(fclose(file), 0, "cannot write %s", path);
-	return path;
-}
-
-/*
- * Returns the path of a file in the shared cases folder, or skips the test
- * when the file is absent. The folder is $SPOOLGEN_SHARED, else "shared"
- * beside the repository, whose tests/unit contains this program.
- */
-static char *
-shared_file(const char *name)
-{
-	const char *variable = getenv("SPOOLGEN_SHARED");
-	char executable[PATH_MAX];
-	char *path = NULL;
-	ssize_t length;
-
-	if (variable && variable[0]) {
-		if (asprintf(&path, "%s/%s", variable, name) < 0)
-			path = NULL;
-	} else if ((length = readlink("/proc/self/exe", executable,
-		    sizeof(executable) - 1)) > 0) {
-		executable[length] = '\0';
-		*strrchr(executable, '/') = '\0';
-		if (asprintf(&path, "%s/../../../shared/%s", executable,
-			name) < 0)
-			path = NULL;
-	}
-	if (path == NULL || access(path, R_OK) != 0) {
-		cr_skip_test("shared case file %s is absent; set "
-		    "SPOOLGEN_SHARED to the shared folder to run this test",
-		    path ? path : name);
-	}
-	return path;
-}
-
 /* Renders a bounce text with every placeholder set to "X". */
 static char *
 render_bounce_text(const struct bounce_entry *entry)
@@ -392,8 +324,8 @@ struct rejected_row {
 	const char *value;		/* the message must quote it */
 };
 
-Test(bounces, invalid_rows, .init = make_temp_folder,
-    .fini = remove_temp_folder)
+Test(bounces, invalid_rows, .init = temp_folder_create,
+    .fini = temp_folder_remove)
 {
 	static const struct rejected_row rows[] = {
 		{"code 600", "example.com,600,5.1.1,text,1\n", "\"600\""},
@@ -592,8 +524,8 @@ Test(senders, arity_case_strict)
 	free(path);
 }
 
-Test(senders, invalid_values, .init = make_temp_folder,
-    .fini = remove_temp_folder)
+Test(senders, invalid_values, .init = temp_folder_create,
+    .fini = temp_folder_remove)
 {
 	static const struct rejected_row rows[] = {
 		{"rate 1.5", "J,Name,a@example.com,1.5,40,Hi\n", "\"1.5\""},
@@ -638,8 +570,8 @@ Test(senders, invalid_values, .init = make_temp_folder,
 	}
 }
 
-Test(senders, valid_values, .init = make_temp_folder,
-    .fini = remove_temp_folder)
+Test(senders, valid_values, .init = temp_folder_create,
+    .fini = temp_folder_remove)
 {
 	static const char text[] = "x_job,from_name,from_addr,bounce_rate,"
 	    "retry_percent,subject\n"

@@ -16,79 +16,26 @@
 
 #include "buf.h"
 #include "generator.h"
+#include "test_support.h"
 
 #define DRAWS		100000
 #define SLOT		1796403600	/* 2026-12-04T17:00Z */
 #define NEW_YORK_OFFSET	(-5 * 3600)
 
-static char temp_folder[] = "/tmp/test_generator.XXXXXX";
-static char *repository;
-
-/* Finds the repository root: this program is in its tests/unit. */
-static void
-find_repository(void)
-{
-	char executable[PATH_MAX];
-	ssize_t length;
-	int i;
-
-	length = readlink("/proc/self/exe", executable, sizeof(executable) - 1);
-	cr_assert_gt(length, 0, "readlink /proc/self/exe failed");
-	executable[length] = '\0';
-	for (i = 0; i < 3; i++)
-		*strrchr(executable, '/') = '\0';
-	repository = strdup(executable);
-}
 
 static void
 set_up(void)
 {
-	find_repository();
-	cr_assert_not_null(mkdtemp(temp_folder), "mkdtemp %s failed",
-	    temp_folder);
+	temp_folder_create();
 }
 
 static void
 tear_down(void)
 {
-	char *command;
-
-	if (asprintf(&command, "rm -rf '%s'", temp_folder) < 0)
-		return;
-	if (system(command) != 0)
-		fprintf(stderr, "cannot remove %s\n", temp_folder);
-	free(command);
-	free(repository);
+	temp_folder_remove();
 }
 
 TestSuite(generator, .init = set_up, .fini = tear_down);
-
-/* Returns the path of a file of the repository. Free it. */
-static char *
-repository_file(const char *name)
-{
-	char *path;
-
-	cr_assert_neq(asprintf(&path, "%s/%s", repository, name), -1,
-	    "asprintf failed");
-	return path;
-}
-
-/* Writes text to name in the temporary folder and returns the path. */
-static char *
-write_temp_file(const char *name, const char *text)
-{
-	char *path;
-	FILE *file;
-
-	cr_assert_neq(asprintf(&path, "%s/%s", temp_folder, name), -1,
-	    "asprintf failed");
-	file = fopen(path, "wb");
-	cr_assert_not_null(file, "cannot create %s", path);
-	fputs(text, file);
-	cr_assert_eq(fclose(file), 0, "cannot write %s", path);
-	return path;
-}
 
 /* A generator configuration with every path owned by the test. */
 struct test_config {

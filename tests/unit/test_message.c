@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "message.h"
+#include "test_support.h"
 
 static void
 set_up(void)
@@ -288,38 +289,6 @@ Test(message, ascii_subject_folded)
 	free(field);
 	g_object_unref(message);
 	buf_free(&raw);
-}
-
-/*
- * Returns the path of a file in the shared cases folder, or skips the test
- * when the file is absent. The folder is $SPOOLGEN_SHARED, else "shared"
- * beside the repository, whose tests/unit contains this program.
- */
-static char *
-shared_file(const char *name)
-{
-	const char *variable = getenv("SPOOLGEN_SHARED");
-	char executable[PATH_MAX];
-	char *path = NULL;
-	ssize_t length;
-
-	if (variable && variable[0]) {
-		if (asprintf(&path, "%s/%s", variable, name) < 0)
-			path = NULL;
-	} else if ((length = readlink("/proc/self/exe", executable,
-		    sizeof(executable) - 1)) > 0) {
-		executable[length] = '\0';
-		*strrchr(executable, '/') = '\0';
-		if (asprintf(&path, "%s/../../../shared/%s", executable,
-			name) < 0)
-			path = NULL;
-	}
-	if (path == NULL || access(path, R_OK) != 0) {
-		cr_skip_test("shared case file %s is absent; set "
-		    "SPOOLGEN_SHARED to the shared folder to run this test",
-		    path ? path : name);
-	}
-	return path;
 }
 
 /* Reads the lines of a file, without their newlines, into lines. */
