@@ -19,39 +19,8 @@
 #include <unistd.h>
 
 #include "msg.h"
-#include "smtp_auth.h"
-#include "smtp_io.h"
-#include "smtp_reply.h"
-#include "smtp_session.h"
-#include "tls_client.h"
+#include "smtp_session_private.h"
 
-enum session_state {
-	SESSION_CONNECTING,
-	SESSION_GREETING,	/* waiting for the 220 greeting */
-	SESSION_HELLO,		/* EHLO, HELO or LHLO sent */
-	SESSION_STARTTLS,	/* STARTTLS sent */
-	SESSION_TLS_HANDSHAKE,	/* TLS handshake running */
-	SESSION_AUTH,		/* AUTH exchange running */
-	SESSION_READY,		/* running mail transactions */
-	SESSION_QUITTING,	/* QUIT sent */
-	SESSION_DONE,
-	SESSION_FAILED
-};
-
-enum command {
-	COMMAND_GREETING,
-	COMMAND_EHLO,
-	COMMAND_HELO,
-	COMMAND_LHLO,
-	COMMAND_STARTTLS,
-	COMMAND_AUTH,		/* AUTH and each response to a challenge */
-	COMMAND_MAIL,
-	COMMAND_RCPT,
-	COMMAND_DATA,
-	COMMAND_DOT,		/* the message data and its final dot */
-	COMMAND_RSET,
-	COMMAND_QUIT
-};
 
 /* Per command: its name, the reply classes it may get, and its reply
  * timeout in thousandths of the --timeout value (RFC 5321 4.5.3.2: 5
@@ -80,64 +49,7 @@ static const struct command_info {
 #define DATA_BLOCK_TIMEOUT_PERMILLE 600
 #define QUIT_TIMEOUT_MAX_MS 10000
 
-enum transaction_phase {
-	PHASE_ENVELOPE,		/* MAIL, RCPT or DATA replies outstanding,
-				 * or an empty data transfer */
-	PHASE_DATA		/* message data sent, final reply outstanding */
-};
-
-/* One message in flight on this connection. */
-struct transaction {
-	struct inject_message *message;
-	enum transaction_phase phase;
-	struct smtp_reply mail_reply;		/* code 0 until it arrives */
-	struct smtp_reply *rcpt_replies;	/* one per recipient */
-	size_t	recipient_count;
-	size_t	accepted;			/* recipients given 2xx */
-	bool	empty_data;			/* only "." sent after 354 */
-	struct smtp_reply *data_replies;	/* LMTP: one per recipient */
-	size_t	data_replies_due;		/* LMTP: still to come */
-	struct transaction *next;
-};
-
-struct expected_reply {
-	enum command command;
-	struct transaction *transaction;	/* NULL outside transactions */
-	size_t	recipient;			/* index, for RCPT */
-};
-
-struct smtp_session {
-	const struct smtp_session_settings *settings;
-	const struct addrinfo *address;		/* address being tried */
-	int	connect_errno;			/* last connect failure */
-	struct smtp_io io;
-	enum session_state state;
-	struct smtp_reply_parser parser;
-	struct buf out;				/* bytes not yet sent */
-	size_t	out_sent;
-	bool	writing_data;			/* out holds message data */
-	bool	out_secret;			/* out holds credentials */
-	struct expected_reply *expected;	/* FIFO of replies due */
-	size_t	expected_head;
-	size_t	expected_count;
-	size_t	expected_capacity;
-	struct transaction *transactions;	/* oldest first */
-	struct smtp_capabilities capabilities;
-	bool	pipelining;
-	bool	starttls_refused;		/* go on in the clear */
-	enum smtp_auth_mechanism auth_mechanism;
-	unsigned auth_responses;		/* challenges answered */
-	bool	auth_initial_response;		/* sent on the AUTH line */
-	bool	auth_fallen_back;		/* AUTH resent without it */
-	char   *auth_error;			/* 5xx reply to AUTH */
-	bool	stopping;			/* claim no more messages */
-	size_t	started;			/* transactions begun */
-	size_t	answered;			/* final replies received */
-	long long deadline;
-};
-
 static void session_read(struct smtp_session *session);
-static void session_handshake(struct smtp_session *session);
 
 long long
 smtp_session_now(void)
@@ -166,14 +78,13 @@ session_stage_timeout(const struct smtp_session *session)
 	return base * command_infos[command].timeout_permille / 1000;
 }
 
-/* Restarts the stage timer after progress. */
-static void
+void
 session_touch(struct smtp_session *session)
 {
 	session->deadline = smtp_session_now() + session_stage_timeout(session);
 }
 
-static void
+void
 expected_push(struct smtp_session *session, enum command command,
     struct transaction *transaction, size_t recipient)
 {
@@ -214,8 +125,7 @@ expected_pop(struct smtp_session *session)
 	return entry;
 }
 
-/* Appends one command line and the reply it expects. */
-static void
+void
 session_send(struct smtp_session *session, enum command command,
     struct transaction *transaction, size_t recipient, const char *format,
     ...)
@@ -291,12 +201,7 @@ session_in_flight(const struct smtp_session *session)
 	return count;
 }
 
-/* Warns with the reason and ends the session without a QUIT. */
-static void
-session_fail(struct smtp_session *session, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
+void
 session_fail(struct smtp_session *session, const char *format, ...)
 {
 	size_t	in_flight = session_in_flight(session);
@@ -316,9 +221,8 @@ session_fail(struct smtp_session *session, const char *format, ...)
 	session_abort(session);
 }
 
-/* Writes QUIT after what is buffered, without waiting. A best effort:
- * the session ends whether or not the QUIT goes out. */
-static void
+/* A best effort: the session ends whether or not the QUIT goes out. */
+void
 session_write_quit_now(struct smtp_session *session)
 {
 	size_t	sent;
@@ -328,9 +232,8 @@ session_write_quit_now(struct smtp_session *session)
 	    session->out.length - session->out_sent, &sent);
 }
 
-/* Sends QUIT without waiting for its reply, then fails the session. Used
- * when the server rejects the session or has closed it with 421. */
-static void
+/* Used when the server rejects the session or has closed it with 421. */
+void
 session_fail_with_quit(struct smtp_session *session,
     const struct smtp_reply *reply, const char *stage)
 {
@@ -588,8 +491,7 @@ transaction_refuse(struct smtp_session *session,
 	session_send(session, COMMAND_RSET, NULL, 0, "RSET");
 }
 
-/* Sends EHLO, or LHLO for LMTP. */
-static void
+void
 send_hello(struct smtp_session *session)
 {
 	const struct smtp_session_settings *settings = session->settings;
@@ -611,226 +513,6 @@ on_greeting(struct smtp_session *session, const struct smtp_reply *reply)
 		return;
 	}
 	send_hello(session);
-}
-
-/* Returns why the session must not go on without TLS, or NULL. */
-static const char *
-session_tls_requirement(const struct smtp_session *session)
-{
-	const struct smtp_session_settings *settings = session->settings;
-
-	if (settings->tls_policy == SMTP_TLS_ALWAYS)
-		return "--starttls always requires TLS";
-	if (settings->tls_policy == SMTP_TLS_AUTO &&
-	    settings->auth_user != NULL)
-		return "credentials are sent only over TLS unless --starttls is opportunistic or never";
-	return NULL;
-}
-
-static void session_auth_start(struct smtp_session *session);
-
-/* Goes on after the reply to EHLO, HELO or LHLO, or after a refused
- * STARTTLS: to STARTTLS, to AUTH, or to the mail transactions. */
-static void
-session_hello_done(struct smtp_session *session)
-{
-	const struct smtp_session_settings *settings = session->settings;
-	const char *requirement = session_tls_requirement(session);
-
-	if (!session->io.tls_ready && !session->starttls_refused &&
-	    settings->tls_policy != SMTP_TLS_NEVER &&
-	    session->capabilities.starttls) {
-		session->state = SESSION_STARTTLS;
-		session_send(session, COMMAND_STARTTLS, NULL, 0, "STARTTLS");
-		return;
-	}
-	if (!session->io.tls_ready && requirement != NULL) {
-		session_write_quit_now(session);
-		session_fail(session, "%s, but the server %s", requirement,
-		    session->starttls_refused ? "refused STARTTLS" :
-		    "does not offer STARTTLS");
-		return;
-	}
-	if (settings->auth_user != NULL) {
-		session_auth_start(session);
-		return;
-	}
-	session->state = SESSION_READY;
-}
-
-/* After 220 to STARTTLS, starts the handshake; after a refusal, goes on
- * in the clear unless TLS is required. */
-static void
-on_starttls(struct smtp_session *session, const struct smtp_reply *reply)
-{
-	static bool refusal_warned;
-	char   *text;
-
-	if (smtp_reply_class(reply) == 2) {
-		buf_reset(&session->out);
-		session->out_sent = 0;
-		smtp_io_start_tls(&session->io, session->settings->tls,
-		    session->settings->tls_host);
-		session->state = SESSION_TLS_HANDSHAKE;
-		session_touch(session);
-		return;
-	}
-	if (session_tls_requirement(session) != NULL) {
-		session_fail_with_quit(session, reply, "STARTTLS refused");
-		return;
-	}
-
-	/* With many sessions, one warning per run is enough. */
-	if (!refusal_warned) {
-		text = smtp_reply_text(reply, " / ");
-		msg_warn("%s: STARTTLS refused: %03d %s; going on without TLS (warned once per run)", session->settings->server, reply->code, text);
-		free(text);
-		refusal_warned = true;
-	}
-	session->starttls_refused = true;
-	session_hello_done(session);
-}
-
-/* Advances the TLS handshake; once done, sends EHLO or LHLO again. */
-static void
-session_handshake(struct smtp_session *session)
-{
-	switch (smtp_io_handshake(&session->io)) {
-	case SMTP_IO_OK:
-		/* RFC 3207 4.2: forget what the server offered in the clear,
-		 * and learn its capabilities again. */
-		memset(&session->capabilities, 0,
-		    sizeof(session->capabilities));
-		session->pipelining = false;
-		send_hello(session);
-		break;
-	case SMTP_IO_AGAIN:
-		break;
-	case SMTP_IO_CLOSED:
-	case SMTP_IO_ERROR:
-		session_fail(session, "%s", smtp_io_error(&session->io));
-		break;
-	}
-}
-
-/* Appends a line that carries credentials; it is wiped once sent. */
-static void
-send_auth_secret(struct smtp_session *session, const char *prefix,
-    const char *secret)
-{
-	buf_append_string(&session->out, prefix);
-	buf_append_string(&session->out, secret);
-	buf_append(&session->out, "\r\n", 2);
-	session->out_secret = true;
-	expected_push(session, COMMAND_AUTH, NULL, 0);
-}
-
-/* Chooses a mechanism and sends AUTH: PLAIN with its initial response,
- * LOGIN and CRAM-MD5 without one. */
-static void
-session_auth_start(struct smtp_session *session)
-{
-	const struct smtp_session_settings *settings = session->settings;
-	const char *offered = session->capabilities.auth_mechanisms;
-	char   *response;
-
-	session->auth_mechanism = smtp_auth_choose(offered,
-	    session->io.tls_ready);
-	if (session->auth_mechanism == SMTP_AUTH_NONE) {
-		session_write_quit_now(session);
-		session_fail(session, "the server offers no AUTH mechanism that spoolinject supports (PLAIN, LOGIN, CRAM-MD5); offered: \"%s\"", offered);
-		return;
-	}
-	session->state = SESSION_AUTH;
-	if (session->auth_mechanism != SMTP_AUTH_PLAIN) {
-		session_send(session, COMMAND_AUTH, NULL, 0, "AUTH %s",
-		    smtp_auth_mechanism_name(session->auth_mechanism));
-		return;
-	}
-	response = smtp_auth_plain_response(settings->auth_user,
-	    settings->auth_password);
-	send_auth_secret(session, "AUTH PLAIN ", response);
-	smtp_auth_free_secret(response);
-	session->auth_initial_response = true;
-}
-
-/* Answers a 334 challenge. LOGIN answers the first with the user name and
- * the second with the password whatever their text says. */
-static void
-auth_answer_challenge(struct smtp_session *session,
-    const struct smtp_reply *reply)
-{
-	const struct smtp_session_settings *settings = session->settings;
-	const char *user = settings->auth_user;
-	const char *password = settings->auth_password;
-	unsigned answered = session->auth_responses;
-	char   *response = NULL;
-
-	switch (session->auth_mechanism) {
-	case SMTP_AUTH_PLAIN:
-		if (!session->auth_initial_response && answered == 0)
-			response = smtp_auth_plain_response(user, password);
-		break;
-	case SMTP_AUTH_LOGIN:
-		if (answered < 2)
-			response = smtp_auth_base64_encode(
-			    answered == 0 ? user : password,
-			    strlen(answered == 0 ? user : password));
-		break;
-	case SMTP_AUTH_CRAM_MD5:
-		if (answered == 0)
-			response = smtp_auth_cram_md5_response(user, password,
-			    reply->line_count > 0 ? reply->lines[0] : "");
-		break;
-	case SMTP_AUTH_NONE:
-		break;
-	}
-	if (response == NULL) {
-		session_fail_with_quit(session, reply,
-		    "AUTH: unexpected or invalid challenge");
-		return;
-	}
-	session->auth_responses++;
-	send_auth_secret(session, "", response);
-	smtp_auth_free_secret(response);
-}
-
-/* Handles each reply of the AUTH exchange. A 5xx means the credentials
- * are wrong, so the caller stops the whole run. */
-static void
-on_auth(struct smtp_session *session, const struct smtp_reply *reply)
-{
-	const char *name = smtp_auth_mechanism_name(session->auth_mechanism);
-	char   *text;
-
-	switch (smtp_reply_class(reply)) {
-	case 2:
-		session->state = SESSION_READY;
-		return;
-	case 3:
-		auth_answer_challenge(session, reply);
-		return;
-	case 4:
-		session_fail_with_quit(session, reply, "AUTH failed");
-		return;
-	}
-
-	/* A server that does not take an initial response gets the
-	 * challenge flow, once. */
-	if ((reply->code == 501 || reply->code == 504) &&
-	    session->auth_initial_response && !session->auth_fallen_back) {
-		session->auth_initial_response = false;
-		session->auth_fallen_back = true;
-		session->auth_responses = 0;
-		session_send(session, COMMAND_AUTH, NULL, 0, "AUTH %s", name);
-		return;
-	}
-	text = smtp_reply_text(reply, " / ");
-	free(session->auth_error);
-	session->auth_error = xasprintf("%03d%s%s %s", reply->code,
-	    reply->enhanced[0] ? " " : "", reply->enhanced, text);
-	free(text);
-	session_fail_with_quit(session, reply, "AUTH rejected");
 }
 
 static void
