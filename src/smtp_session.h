@@ -1,10 +1,10 @@
 /*
  * smtp_session - one SMTP (RFC 5321) or LMTP (RFC 2033) client connection
- * on a non-blocking socket, driven by the caller's poll() loop. A session
- * upgrades to TLS with STARTTLS (RFC 3207) and authenticates with AUTH
- * (RFC 4954) as its settings ask, takes messages from an inject_queue,
- * pipelines them when the server offers PIPELINING (RFC 2920), and
- * reports each final reply back to the queue.
+ * on a non-blocking socket, driven by the caller's poll() loop. As its
+ * settings request, a session upgrades to TLS with STARTTLS (RFC 3207)
+ * and authenticates with AUTH (RFC 4954). It takes messages from an
+ * inject_queue, pipelines them when the server offers PIPELINING
+ * (RFC 2920), and reports each final reply back to the queue.
  */
 #ifndef SMTP_SESSION_H
 #define SMTP_SESSION_H
@@ -21,8 +21,8 @@ struct tls_client;
 enum smtp_tls_policy {
 	SMTP_TLS_NEVER,		/* never, even when offered */
 	SMTP_TLS_OPPORTUNISTIC,	/* when offered; else go on in the clear */
-	SMTP_TLS_AUTO,		/* like SMTP_TLS_OPPORTUNISTIC without
-				 * credentials, like SMTP_TLS_ALWAYS with */
+	SMTP_TLS_AUTO,		/* like SMTP_TLS_ALWAYS with credentials or
+				 * tls_verify, else SMTP_TLS_OPPORTUNISTIC */
 	SMTP_TLS_ALWAYS		/* fail the session without TLS */
 };
 
@@ -37,6 +37,7 @@ struct smtp_session_settings {
 						 * recipient after the data */
 	enum smtp_tls_policy tls_policy;
 	struct tls_client *tls;			/* NULL with SMTP_TLS_NEVER */
+	bool	tls_verify;			/* tls checks certificates */
 	const char *tls_host;			/* name for SNI and certificate
 						 * checks, or NULL */
 	const char *auth_user;			/* NULL: no AUTH */

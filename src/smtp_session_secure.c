@@ -19,9 +19,12 @@ session_tls_requirement(const struct smtp_session *session)
 
 	if (settings->tls_policy == SMTP_TLS_ALWAYS)
 		return "--starttls always requires TLS";
-	if (settings->tls_policy == SMTP_TLS_AUTO &&
-	    settings->auth_user != NULL)
+	if (settings->tls_policy != SMTP_TLS_AUTO)
+		return NULL;
+	if (settings->auth_user != NULL)
 		return "credentials are sent only over TLS unless --starttls is opportunistic or never";
+	if (settings->tls_verify)
+		return "--tls-verify requires TLS unless --starttls is opportunistic";
 	return NULL;
 }
 
@@ -147,8 +150,8 @@ session_auth_start(struct smtp_session *session)
 	session->auth_initial_response = true;
 }
 
-/* Answers a 334 challenge. LOGIN answers the first with the user name and
- * the second with the password whatever their text says. */
+/* Sends the response to a 334 challenge. LOGIN sends the user name to the
+ * first and the password to the second, whatever their text is. */
 static void
 auth_answer_challenge(struct smtp_session *session,
     const struct smtp_reply *reply)

@@ -106,8 +106,8 @@ static const struct option_help {
 	    "every message; may be repeated" } },
 	{ "--helo NAME", { "EHLO, HELO and LHLO argument",
 	    "(default: the host name)" } },
-	{ "--starttls MODE", { "auto (default: TLS when offered, required",
-	    "with --auth-user), opportunistic, always, never" } },
+	{ "--starttls MODE", { "when to use TLS: auto (default),",
+	    "opportunistic, always or never" } },
 	{ "--tls-verify", { "check the certificate chain and host name",
 	    "(default: accept any certificate)" } },
 	{ "--tls-ca FILE", { "trusted CA certificates for --tls-verify",
@@ -674,6 +674,7 @@ session_settings_secure(struct smtp_session_settings *session_settings,
 
 	session_settings->lmtp = settings->lmtp;
 	session_settings->tls_policy = settings->tls_policy;
+	session_settings->tls_verify = settings->tls_verify;
 	session_settings->tls_host = settings->unix_path ? NULL :
 	    settings->host;
 	session_settings->auth_user = settings->auth_user;

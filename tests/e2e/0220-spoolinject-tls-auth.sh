@@ -1,9 +1,10 @@
 #!/bin/bash
-# spoolinject with STARTTLS and AUTH: the shared case of a capability
+# spoolinject with STARTTLS and AUTH. The shared case covers a capability
 # list that changes after TLS, a refused STARTTLS and odd AUTH LOGIN
-# prompts; --starttls always, certificate checks and rejected credentials
-# against the bounce sink; CRAM-MD5, the PLAIN fallback to the challenge
-# flow, and the password kept out of every output and of ps.
+# prompts. The bounce sink serves the certificate checks and rejected
+# credentials. Scripted dialogues cover --starttls always, CRAM-MD5 and
+# the PLAIN fallback to the challenge flow. The password must stay out
+# of every output and out of ps.
 source "$(dirname "$0")/lib.sh"
 source "$TOP/tests/e2e/scripted-lib.sh"
 
@@ -209,6 +210,17 @@ check "--starttls always, not offered: reported" grep -q -F \
 	"127.0.0.1:$PORT: --starttls always requires TLS, but the server does not offer STARTTLS" \
 	"$RUN/stderr"
 check_server "--starttls always, not offered: no MAIL" 1
+
+# --tls-verify makes the default --starttls auto require TLS.
+start_scripted verify-no-starttls "$WORK/no-starttls.txt"
+slot_with_message "$RUN/slot"
+inject --server "127.0.0.1:$PORT" --tls-verify "$RUN/slot"
+check_eq "--tls-verify, not offered: exit status" "$STATUS" 75
+check_kept "--tls-verify, not offered: kept" "$RUN/slot" 1 0
+check "--tls-verify, not offered: reported" grep -q -F -e \
+	"--tls-verify requires TLS unless --starttls is opportunistic, but the server does not offer STARTTLS" \
+	"$RUN/stderr"
+check_server "--tls-verify, not offered: no MAIL" 1
 
 # --starttls always with STARTTLS refused.
 cat >"$WORK/always-refused.txt" <<'SCRIPT'
