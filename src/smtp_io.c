@@ -1,7 +1,7 @@
 /*
- * smtp_io - plain or TLS reads and writes on a non-blocking socket.
- * Writes never raise SIGPIPE: plain ones use MSG_NOSIGNAL, and
- * spoolinject ignores SIGPIPE for the writes OpenSSL makes.
+ * smtp_io - plain or TLS reads and writes on a non-blocking socket. Plain
+ * writes use MSG_NOSIGNAL, but OpenSSL writes with write(), so a program
+ * using TLS must ignore SIGPIPE, as spoolinject's main() does.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,7 +19,8 @@ smtp_io_init(struct smtp_io *io, int fd)
 	io->fd = fd;
 }
 
-/* Maps a TLS result; read tells whether it came from a read. */
+/* Maps a TLS result. read is true for a read or a handshake step, whose
+ * TLS_WANT_WRITE needs POLLOUT even when no output waits. */
 static enum smtp_io_status
 io_tls_status(struct smtp_io *io, enum tls_result result, bool read)
 {

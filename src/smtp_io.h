@@ -46,7 +46,7 @@ void	smtp_io_start_tls(struct smtp_io *io, struct tls_client *client,
 /* Advances the TLS handshake. */
 enum smtp_io_status smtp_io_handshake(struct smtp_io *io);
 
-/* Returns the poll() events to wait for; have_output says whether bytes
+/* Returns the poll() events to wait for. have_output is true when bytes
  * wait to be written. */
 short	smtp_io_events(const struct smtp_io *io, bool have_output);
 

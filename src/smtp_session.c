@@ -611,9 +611,9 @@ expect_data_replies(struct smtp_session *session,
 }
 
 /*
- * Returns the LMTP reply that decides the message's outcome: the first
- * 2xx, because the message reached at least that recipient; else the
- * first 4xx (deferred); else the first 5xx (rejected).
+ * Returns the LMTP reply that decides the message's outcome. The first
+ * 2xx wins, because the message reached at least that recipient. Without
+ * one, the first 4xx (deferred) wins, and without that the first 5xx.
  */
 static const struct smtp_reply *
 lmtp_decisive_reply(const struct transaction *transaction)
@@ -634,9 +634,9 @@ lmtp_decisive_reply(const struct transaction *transaction)
 	return first[4] != NULL ? first[4] : first[5];
 }
 
-/* Stores one recipient's LMTP data reply and answers the message once all
- * have come. A 421 stands for every reply still due, because the server
- * closes the connection after it. */
+/* Stores one recipient's LMTP data reply and records the message's outcome
+ * once all have come. A 421 counts for every reply still due, because the
+ * server closes the connection after it. */
 static void
 on_lmtp_dot(struct smtp_session *session, struct transaction *transaction,
     size_t recipient, const struct smtp_reply *reply)

@@ -1,7 +1,8 @@
 /*
  * tls_client - OpenSSL behind a small non-blocking interface. OpenSSL's
- * error queue is per thread, so each call clears it first and turns what
- * it holds after a failure into the connection's error text.
+ * error queue is per thread and shared by every connection, so each call
+ * clears it first and, after a failure, turns it into the connection's
+ * error text.
  */
 #include <arpa/inet.h>
 #include <errno.h>

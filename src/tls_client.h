@@ -1,7 +1,7 @@
 /*
  * tls_client - TLS for the client side of STARTTLS (RFC 3207) with
  * OpenSSL, on a non-blocking socket that the caller polls. Every call
- * returns at once: TLS_WANT_READ or TLS_WANT_WRITE says which poll()
+ * returns at once. TLS_WANT_READ and TLS_WANT_WRITE name the poll()
  * event to wait for before calling again with the same arguments.
  */
 #ifndef TLS_CLIENT_H

@@ -1,7 +1,7 @@
 #!/bin/bash
-# spoolinject --lmtp: one reply per accepted recipient after the data and
-# the rule that turns them into the message's outcome; LMTP and SMTP over
-# a UNIX-domain socket; the bounce sink's LMTP mode.
+# spoolinject --lmtp: one reply per accepted recipient after the data,
+# and the rule that turns them into the message's outcome. Also LMTP and
+# SMTP over a UNIX-domain socket, and the bounce sink's LMTP mode.
 source "$(dirname "$0")/lib.sh"
 source "$TOP/tests/e2e/scripted-lib.sh"
 

@@ -6,7 +6,7 @@
 SCRIPTED="$SINK_PYTHON $TOP/tests/e2e/scripted-server.py"
 
 # start_scripted NAME SCRIPT [SERVER OPTION...]: start a scripted server
-# for one run; sets RUN (its folder), RUN_SERVER (its PID) and PORT (its
+# for one run. Sets RUN (its folder), RUN_SERVER (its PID) and PORT (its
 # port, or its socket path with --unix).
 start_scripted() {
 	local name=$1 script=$2 i
