@@ -241,6 +241,50 @@ check_eq "--starttls always, refused: exit status" "$STATUS" 75
 check_kept "--starttls always, refused: kept" "$RUN/slot" 1 0
 check_server "--starttls always, refused: no MAIL" 1
 
+# A server that accepts STARTTLS and then never does the handshake: the
+# handshake times out under --timeout.
+cat >"$WORK/stalled-handshake.txt" <<'SCRIPT'
+S: 220 mx.example.net ESMTP
+C: EHLO *
+S: 250-mx.example.net
+S: 250 STARTTLS
+C: STARTTLS
+S: 220 2.0.0 Ready to start TLS
+@sleep 3
+@close
+SCRIPT
+start_scripted stalled-handshake "$WORK/stalled-handshake.txt"
+slot_with_message "$RUN/slot"
+started=$SECONDS
+inject --server "127.0.0.1:$PORT" --timeout 1 "$RUN/slot"
+check_eq "stalled handshake: exit status" "$STATUS" 75
+check "stalled handshake: reported" grep -q -F \
+	"TLS handshake timed out after 1 s" "$RUN/stderr"
+check "stalled handshake: gave up within 3 s" test $((SECONDS - started)) -le 3
+check_kept "stalled handshake: kept" "$RUN/slot" 1 0
+check_server "stalled handshake: one connection" 1
+
+# Replies sent in the clear right behind the 220 to STARTTLS must not be
+# taken as replies sent through TLS (a STARTTLS command injection).
+cat >"$WORK/injected.txt" <<'SCRIPT'
+S: 220 mx.example.net ESMTP
+C: EHLO *
+S: 250-mx.example.net
+S: 250 STARTTLS
+C: STARTTLS
+S(raw): 220 2.0.0 Ready to start TLS\r\n250-injected\r\n250 AUTH PLAIN\r\n
+@close
+SCRIPT
+start_scripted injected "$WORK/injected.txt"
+slot_with_message "$RUN/slot"
+inject --server "127.0.0.1:$PORT" "$RUN/slot"
+check_eq "bytes after the STARTTLS reply: exit status" "$STATUS" 75
+check "bytes after the STARTTLS reply: reported" grep -q -F \
+	"protocol error: the server sent more data after its reply to STARTTLS" \
+	"$RUN/stderr"
+check_kept "bytes after the STARTTLS reply: kept" "$RUN/slot" 1 0
+check_server "bytes after the STARTTLS reply: one connection" 1
+
 # CRAM-MD5 is preferred on a plain connection; the expected response is
 # computed here with Python's hmac module.
 CHALLENGE='<4711.1733330000@cram.example.net>'
