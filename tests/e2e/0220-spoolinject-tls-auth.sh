@@ -491,6 +491,15 @@ check_eq "usage: --tls-verify with --starttls never" "$STATUS" 64
 inject --auth-user sinkuser --auth-pass-file "$WORK/no-such-file" \
 	"$RUN/slot"
 check_eq "usage: missing password file" "$STATUS" 66
+printf '\nsecond line\n' >"$WORK/empty-first-line"
+inject --auth-user sinkuser --auth-pass-file "$WORK/empty-first-line" \
+	"$RUN/slot"
+check_eq "usage: empty first line in password file" "$STATUS" 65
+inject --server 127.0.0.1:9 --tls-verify --tls-ca "$WORK/no-such-ca.pem" \
+	"$RUN/slot"
+check_eq "usage: unreadable --tls-ca file" "$STATUS" 78
+check "usage: unreadable --tls-ca file named" grep -q -F \
+	"load trusted certificates from $WORK/no-such-ca.pem" "$RUN/stderr"
 inject --help
 for option in --starttls --tls-verify --tls-ca --auth-user \
 	--auth-pass-file; do
