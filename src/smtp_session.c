@@ -1,9 +1,10 @@
 /*
- * smtp_session - state machine for one SMTP client connection. Every
- * command sent pushes an entry on a queue of expected replies, so each
- * reply is matched to its command even when commands are pipelined
+ * smtp_session - state machine for one SMTP or LMTP client connection.
+ * Every command sent pushes an entry on a queue of expected replies, so
+ * each reply is matched to its command even when commands are pipelined
  * (RFC 2920). With pipelining, the next message's MAIL, RCPT and DATA
  * group follows the previous message's final dot before its reply.
+ * STARTTLS and AUTH are never pipelined.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,30 +19,8 @@
 #include <unistd.h>
 
 #include "msg.h"
-#include "smtp_reply.h"
-#include "smtp_session.h"
+#include "smtp_session_private.h"
 
-enum session_state {
-	SESSION_CONNECTING,
-	SESSION_GREETING,	/* waiting for the 220 greeting */
-	SESSION_HELLO,		/* EHLO or HELO sent */
-	SESSION_READY,		/* running mail transactions */
-	SESSION_QUITTING,	/* QUIT sent */
-	SESSION_DONE,
-	SESSION_FAILED
-};
-
-enum command {
-	COMMAND_GREETING,
-	COMMAND_EHLO,
-	COMMAND_HELO,
-	COMMAND_MAIL,
-	COMMAND_RCPT,
-	COMMAND_DATA,
-	COMMAND_DOT,		/* the message data and its final dot */
-	COMMAND_RSET,
-	COMMAND_QUIT
-};
 
 /* Per command: its name, the reply classes it may get, and its reply
  * timeout in thousandths of the --timeout value (RFC 5321 4.5.3.2: 5
@@ -55,6 +34,9 @@ static const struct command_info {
 	[COMMAND_GREETING] = { "greeting", "245", 1000 },
 	[COMMAND_EHLO] = { "EHLO", "245", 1000 },
 	[COMMAND_HELO] = { "HELO", "245", 1000 },
+	[COMMAND_LHLO] = { "LHLO", "245", 1000 },
+	[COMMAND_STARTTLS] = { "STARTTLS", "245", 1000 },
+	[COMMAND_AUTH] = { "AUTH", "2345", 1000 },
 	[COMMAND_MAIL] = { "MAIL", "245", 1000 },
 	[COMMAND_RCPT] = { "RCPT", "245", 1000 },
 	[COMMAND_DATA] = { "DATA", "345", 400 },
@@ -66,52 +48,6 @@ static const struct command_info {
 /* RFC 5321 gives 3 minutes per data block: 3/5 of the greeting timeout. */
 #define DATA_BLOCK_TIMEOUT_PERMILLE 600
 #define QUIT_TIMEOUT_MAX_MS 10000
-
-enum transaction_phase {
-	PHASE_ENVELOPE,		/* MAIL, RCPT or DATA replies outstanding,
-				 * or an empty data transfer */
-	PHASE_DATA		/* message data sent, final reply outstanding */
-};
-
-/* One message in flight on this connection. */
-struct transaction {
-	struct inject_message *message;
-	enum transaction_phase phase;
-	struct smtp_reply mail_reply;		/* code 0 until it arrives */
-	struct smtp_reply *rcpt_replies;	/* one per recipient */
-	size_t	recipient_count;
-	size_t	accepted;			/* recipients given 2xx */
-	bool	empty_data;			/* only "." sent after 354 */
-	struct transaction *next;
-};
-
-struct expected_reply {
-	enum command command;
-	struct transaction *transaction;	/* NULL outside transactions */
-	size_t	recipient;			/* index, for RCPT */
-};
-
-struct smtp_session {
-	const struct smtp_session_settings *settings;
-	const struct addrinfo *address;		/* address being tried */
-	int	connect_errno;			/* last connect failure */
-	int	fd;
-	enum session_state state;
-	struct smtp_reply_parser parser;
-	struct buf out;				/* bytes not yet sent */
-	size_t	out_sent;
-	bool	writing_data;			/* out holds message data */
-	struct expected_reply *expected;	/* FIFO of replies due */
-	size_t	expected_head;
-	size_t	expected_count;
-	size_t	expected_capacity;
-	struct transaction *transactions;	/* oldest first */
-	struct smtp_capabilities capabilities;
-	bool	pipelining;
-	size_t	started;			/* transactions begun */
-	size_t	answered;			/* final replies received */
-	long long deadline;
-};
 
 static void session_read(struct smtp_session *session);
 
@@ -142,14 +78,13 @@ session_stage_timeout(const struct smtp_session *session)
 	return base * command_infos[command].timeout_permille / 1000;
 }
 
-/* Restarts the stage timer after progress. */
-static void
+void
 session_touch(struct smtp_session *session)
 {
 	session->deadline = smtp_session_now() + session_stage_timeout(session);
 }
 
-static void
+void
 expected_push(struct smtp_session *session, enum command command,
     struct transaction *transaction, size_t recipient)
 {
@@ -190,8 +125,7 @@ expected_pop(struct smtp_session *session)
 	return entry;
 }
 
-/* Appends one command line and the reply it expects. */
-static void
+void
 session_send(struct smtp_session *session, enum command command,
     struct transaction *transaction, size_t recipient, const char *format,
     ...)
@@ -215,9 +149,13 @@ transaction_free(struct transaction *transaction)
 	size_t	i;
 
 	smtp_reply_free(&transaction->mail_reply);
-	for (i = 0; i < transaction->recipient_count; i++)
+	for (i = 0; i < transaction->recipient_count; i++) {
 		smtp_reply_free(&transaction->rcpt_replies[i]);
+		if (transaction->data_replies)
+			smtp_reply_free(&transaction->data_replies[i]);
+	}
 	free(transaction->rcpt_replies);
+	free(transaction->data_replies);
 	free(transaction);
 }
 
@@ -245,9 +183,7 @@ session_abort(struct smtp_session *session)
 		transaction->message = NULL;
 		transaction_free(transaction);
 	}
-	if (session->fd >= 0)
-		close(session->fd);
-	session->fd = -1;
+	smtp_io_close(&session->io);
 	session->expected_count = 0;
 	session->expected_head = 0;
 	session->state = SESSION_FAILED;
@@ -265,12 +201,7 @@ session_in_flight(const struct smtp_session *session)
 	return count;
 }
 
-/* Warns with the reason and ends the session without a QUIT. */
-static void
-session_fail(struct smtp_session *session, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
+void
 session_fail(struct smtp_session *session, const char *format, ...)
 {
 	size_t	in_flight = session_in_flight(session);
@@ -290,18 +221,25 @@ session_fail(struct smtp_session *session, const char *format, ...)
 	session_abort(session);
 }
 
-/* Sends QUIT without waiting for its reply, then fails the session. Used
- * when the server rejects the session or has closed it with 421. */
-static void
+/* A best effort: the session ends whether or not the QUIT goes out. */
+void
+session_write_quit_now(struct smtp_session *session)
+{
+	size_t	sent;
+
+	buf_append_string(&session->out, "QUIT\r\n");
+	(void)smtp_io_write(&session->io, session->out.data + session->out_sent,
+	    session->out.length - session->out_sent, &sent);
+}
+
+/* Used when the server rejects the session or has closed it with 421. */
+void
 session_fail_with_quit(struct smtp_session *session,
     const struct smtp_reply *reply, const char *stage)
 {
 	char   *text = smtp_reply_text(reply, " / ");
 
-	/* A best effort: the session ends whether or not the QUIT goes out. */
-	buf_append_string(&session->out, "QUIT\r\n");
-	(void)send(session->fd, session->out.data + session->out_sent,
-	    session->out.length - session->out_sent, MSG_NOSIGNAL);
+	session_write_quit_now(session);
 	session_fail(session, "%s: %03d %s", stage, reply->code, text);
 	free(text);
 }
@@ -320,14 +258,14 @@ session_connect(struct smtp_session *session)
 	for (; session->address; session->address = session->address->ai_next) {
 		const struct addrinfo *address = session->address;
 
-		session->fd = socket(address->ai_family,
+		smtp_io_init(&session->io, socket(address->ai_family,
 		    address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    address->ai_protocol);
-		if (session->fd < 0) {
+		    address->ai_protocol));
+		if (session->io.fd < 0) {
 			session->connect_errno = errno;
 			continue;
 		}
-		if (connect(session->fd, address->ai_addr,
+		if (connect(session->io.fd, address->ai_addr,
 		    address->ai_addrlen) == 0) {
 			session_connected(session);
 			return;
@@ -338,8 +276,7 @@ session_connect(struct smtp_session *session)
 			return;
 		}
 		session->connect_errno = errno;
-		close(session->fd);
-		session->fd = -1;
+		smtp_io_close(&session->io);
 	}
 	session_fail(session, "connect failed: %s",
 	    strerror(session->connect_errno));
@@ -352,15 +289,14 @@ session_connect_check(struct smtp_session *session)
 	int	error = 0;
 	socklen_t length = sizeof(error);
 
-	if (getsockopt(session->fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
+	if (getsockopt(session->io.fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
 		error = errno;
 	if (error == 0) {
 		session_connected(session);
 		return;
 	}
 	session->connect_errno = error;
-	close(session->fd);
-	session->fd = -1;
+	smtp_io_close(&session->io);
 	session->address = session->address->ai_next;
 	session_connect(session);
 }
@@ -373,7 +309,7 @@ smtp_session_create(const struct smtp_session_settings *settings)
 	session->settings = settings;
 	session->address = settings->addresses;
 	session->connect_errno = EHOSTUNREACH;
-	session->fd = -1;
+	smtp_io_init(&session->io, -1);
 	smtp_reply_parser_init(&session->parser);
 	session_connect(session);
 	return session;
@@ -445,7 +381,7 @@ session_may_start(const struct smtp_session *session)
 	const struct transaction *transaction;
 	size_t	count = 0;
 
-	if (session->state != SESSION_READY ||
+	if (session->state != SESSION_READY || session->stopping ||
 	    session->started >= session->settings->messages_per_connection)
 		return false;
 	if (!session->pipelining)
@@ -491,6 +427,8 @@ recipient_reply(const struct transaction *transaction, size_t recipient,
 		return &transaction->mail_reply;
 	if (smtp_reply_class(rcpt) != 2)
 		return rcpt;
+	if (transaction->data_replies != NULL)
+		return &transaction->data_replies[recipient];
 	return final;
 }
 
@@ -553,6 +491,20 @@ transaction_refuse(struct smtp_session *session,
 	session_send(session, COMMAND_RSET, NULL, 0, "RSET");
 }
 
+void
+send_hello(struct smtp_session *session)
+{
+	const struct smtp_session_settings *settings = session->settings;
+
+	session->state = SESSION_HELLO;
+	if (settings->lmtp)
+		session_send(session, COMMAND_LHLO, NULL, 0, "LHLO %s",
+		    settings->helo_name);
+	else
+		session_send(session, COMMAND_EHLO, NULL, 0, "EHLO %s",
+		    settings->helo_name);
+}
+
 static void
 on_greeting(struct smtp_session *session, const struct smtp_reply *reply)
 {
@@ -560,9 +512,7 @@ on_greeting(struct smtp_session *session, const struct smtp_reply *reply)
 		session_fail_with_quit(session, reply, "greeting refused");
 		return;
 	}
-	session->state = SESSION_HELLO;
-	session_send(session, COMMAND_EHLO, NULL, 0, "EHLO %s",
-	    session->settings->helo_name);
+	send_hello(session);
 }
 
 static void
@@ -579,7 +529,7 @@ on_ehlo(struct smtp_session *session, const struct smtp_reply *reply)
 	}
 	smtp_capabilities_parse(&session->capabilities, reply);
 	session->pipelining = session->capabilities.pipelining;
-	session->state = SESSION_READY;
+	session_hello_done(session);
 }
 
 static void
@@ -591,7 +541,20 @@ on_helo(struct smtp_session *session, const struct smtp_reply *reply)
 	}
 	memset(&session->capabilities, 0, sizeof(session->capabilities));
 	session->pipelining = false;
-	session->state = SESSION_READY;
+	session_hello_done(session);
+}
+
+/* LMTP has no HELO to fall back to (RFC 2033 4.1). */
+static void
+on_lhlo(struct smtp_session *session, const struct smtp_reply *reply)
+{
+	if (smtp_reply_class(reply) != 2) {
+		session_fail_with_quit(session, reply, "LHLO refused");
+		return;
+	}
+	smtp_capabilities_parse(&session->capabilities, reply);
+	session->pipelining = session->capabilities.pipelining;
+	session_hello_done(session);
 }
 
 static void
@@ -625,6 +588,77 @@ on_rcpt(struct smtp_session *session, struct transaction *transaction,
 		transaction_refuse(session, transaction);
 }
 
+/* Expects the reply to the data: one, or with LMTP one per accepted
+ * recipient, in RCPT order (RFC 2033 4.2). */
+static void
+expect_data_replies(struct smtp_session *session,
+    struct transaction *transaction)
+{
+	size_t	count = transaction->recipient_count;
+	size_t	i;
+
+	if (!session->settings->lmtp) {
+		expected_push(session, COMMAND_DOT, transaction, 0);
+		return;
+	}
+	transaction->data_replies = xcalloc(count, sizeof(struct smtp_reply));
+	for (i = 0; i < count; i++) {
+		if (smtp_reply_class(&transaction->rcpt_replies[i]) != 2)
+			continue;
+		expected_push(session, COMMAND_DOT, transaction, i);
+		transaction->data_replies_due++;
+	}
+}
+
+/*
+ * Returns the LMTP reply that decides the message's outcome. The first
+ * 2xx wins, because the message reached at least that recipient. Without
+ * one, the first 4xx (deferred) wins, and without that the first 5xx.
+ */
+static const struct smtp_reply *
+lmtp_decisive_reply(const struct transaction *transaction)
+{
+	const struct smtp_reply *first[6] = { NULL };
+	size_t	i;
+
+	for (i = 0; i < transaction->recipient_count; i++) {
+		const struct smtp_reply *reply = &transaction->data_replies[i];
+		int	class = smtp_reply_class(reply);
+
+		if (reply->code != 0 && class >= 2 && class <= 5 &&
+		    first[class] == NULL)
+			first[class] = reply;
+	}
+	if (first[2] != NULL)
+		return first[2];
+	return first[4] != NULL ? first[4] : first[5];
+}
+
+/* Stores one recipient's LMTP data reply and records the message's outcome
+ * once all have come. A 421 counts for every reply still due, because the
+ * server closes the connection after it. */
+static void
+on_lmtp_dot(struct smtp_session *session, struct transaction *transaction,
+    size_t recipient, const struct smtp_reply *reply)
+{
+	size_t	i;
+
+	smtp_reply_copy(&transaction->data_replies[recipient], reply);
+	transaction->data_replies_due--;
+	for (i = 0; reply->code == 421 && i < transaction->recipient_count;
+	    i++) {
+		if (smtp_reply_class(&transaction->rcpt_replies[i]) == 2 &&
+		    transaction->data_replies[i].code == 0) {
+			smtp_reply_copy(&transaction->data_replies[i], reply);
+			transaction->data_replies_due--;
+		}
+	}
+	if (transaction->data_replies_due > 0)
+		return;
+	transaction_answer(session, transaction,
+	    lmtp_decisive_reply(transaction), NULL);
+}
+
 /*
  * After 354, sends the data when a recipient was accepted. A pipelining
  * server may give 354 with no valid recipient (RFC 2920 3.1). Then only
@@ -640,7 +674,7 @@ on_data(struct smtp_session *session, struct transaction *transaction,
 		buf_append(&session->out, data->data, data->length);
 		session->writing_data = true;
 		transaction->phase = PHASE_DATA;
-		expected_push(session, COMMAND_DOT, transaction, 0);
+		expect_data_replies(session, transaction);
 	} else if (smtp_reply_class(reply) == 3) {
 		buf_append(&session->out, ".\r\n", 3);
 		transaction->empty_data = true;
@@ -655,9 +689,11 @@ on_data(struct smtp_session *session, struct transaction *transaction,
 
 static void
 on_dot(struct smtp_session *session, struct transaction *transaction,
-    const struct smtp_reply *reply)
+    size_t recipient, const struct smtp_reply *reply)
 {
-	if (transaction->empty_data)
+	if (transaction->data_replies != NULL)
+		on_lmtp_dot(session, transaction, recipient, reply);
+	else if (transaction->empty_data)
 		transaction_refuse(session, transaction);
 	else
 		transaction_answer(session, transaction, reply, reply);
@@ -689,6 +725,15 @@ session_dispatch_command(struct smtp_session *session,
 	case COMMAND_HELO:
 		on_helo(session, reply);
 		break;
+	case COMMAND_LHLO:
+		on_lhlo(session, reply);
+		break;
+	case COMMAND_STARTTLS:
+		on_starttls(session, reply);
+		break;
+	case COMMAND_AUTH:
+		on_auth(session, reply);
+		break;
 	case COMMAND_MAIL:
 		on_mail(session, entry->transaction, reply);
 		break;
@@ -699,14 +744,13 @@ session_dispatch_command(struct smtp_session *session,
 		on_data(session, entry->transaction, reply);
 		break;
 	case COMMAND_DOT:
-		on_dot(session, entry->transaction, reply);
+		on_dot(session, entry->transaction, entry->recipient, reply);
 		break;
 	case COMMAND_RSET:
 		on_rset(session, reply);
 		break;
 	case COMMAND_QUIT:
-		close(session->fd);
-		session->fd = -1;
+		smtp_io_close(&session->io);
 		session->state = SESSION_DONE;
 		break;
 	}
@@ -733,7 +777,8 @@ session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
 		 * deferred like any 4xx; only the others go back to pending. */
 		if (entry.command == COMMAND_DOT
 		    && !entry.transaction->empty_data)
-			on_dot(session, entry.transaction, reply);
+			on_dot(session, entry.transaction, entry.recipient,
+			    reply);
 		session_fail_with_quit(session, reply, "service closing");
 		return;
 	}
@@ -756,7 +801,7 @@ session_feed(struct smtp_session *session, const char *bytes, size_t length)
 	enum smtp_reply_status status;
 	size_t	used;
 
-	while (length > 0 && session->fd >= 0) {
+	while (length > 0 && session->io.fd >= 0) {
 		status = smtp_reply_parser_feed(&session->parser, bytes, length,
 		    &used, &reply);
 		bytes += used;
@@ -770,6 +815,16 @@ session_feed(struct smtp_session *session, const char *bytes, size_t length)
 			return;
 		session_dispatch(session, &reply);
 		smtp_reply_free(&reply);
+
+		/* Bytes after the reply to STARTTLS came in the clear, so
+		 * they must not be taken as replies sent through TLS. */
+		if (session->state == SESSION_TLS_HANDSHAKE &&
+		    (length > 0 || session->parser.line.length > 0)) {
+			session_fail(session, "protocol error: the server sent more data after its reply to STARTTLS");
+			return;
+		}
+		if (session->state == SESSION_TLS_HANDSHAKE)
+			return;
 	}
 }
 
@@ -777,8 +832,7 @@ static void
 session_closed_by_server(struct smtp_session *session)
 {
 	if (session->state == SESSION_QUITTING) {
-		close(session->fd);
-		session->fd = -1;
+		smtp_io_close(&session->io);
 		session->state = SESSION_DONE;
 		return;
 	}
@@ -793,60 +847,69 @@ static void
 session_read(struct smtp_session *session)
 {
 	char	bytes[16384];
-	ssize_t	count;
+	size_t	count;
 
-	while (session->fd >= 0) {
-		count = recv(session->fd, bytes, sizeof(bytes), 0);
-		if (count > 0) {
-			session_feed(session, bytes, (size_t)count);
-			if (session->fd >= 0)
+	while (session->io.fd >= 0 &&
+	    session->state != SESSION_TLS_HANDSHAKE) {
+		switch (smtp_io_read(&session->io, bytes, sizeof(bytes),
+		    &count)) {
+		case SMTP_IO_OK:
+			session_feed(session, bytes, count);
+			if (session->io.fd >= 0)
 				session_touch(session);
 			continue;
-		}
-		if (count == 0) {
+		case SMTP_IO_CLOSED:
 			session_closed_by_server(session);
 			return;
+		case SMTP_IO_ERROR:
+			session_fail(session, "read failed: %s",
+			    smtp_io_error(&session->io));
+			return;
+		case SMTP_IO_AGAIN:
+			return;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			session_fail(session, "read failed: %m");
-		return;
 	}
+	if (session->state == SESSION_TLS_HANDSHAKE)
+		session_handshake(session);
 }
 
 /* Sends what is buffered until the socket would block. */
 static void
 session_flush(struct smtp_session *session)
 {
+	enum smtp_io_status status = SMTP_IO_OK;
 	bool	progress = false;
-	ssize_t	count;
+	size_t	count;
 
-	while (session->fd >= 0 && session->out_sent < session->out.length) {
-		count = send(session->fd, session->out.data + session->out_sent,
-		    session->out.length - session->out_sent, MSG_NOSIGNAL);
-		if (count > 0) {
-			session->out_sent += (size_t)count;
+	while (session->io.fd >= 0 && session->out_sent < session->out.length) {
+		status = smtp_io_write(&session->io,
+		    session->out.data + session->out_sent,
+		    session->out.length - session->out_sent, &count);
+		if (status == SMTP_IO_OK) {
+			session->out_sent += count;
 			progress = true;
 			continue;
 		}
-		if (count < 0 && errno == EINTR)
-			continue;
-		if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (status == SMTP_IO_AGAIN)
 			break;
 
 		/* The server may have said why before it closed. */
 		session_read(session);
-		if (session->fd >= 0)
-			session_fail(session, "write failed: %m");
+		if (session->io.fd >= 0)
+			session_fail(session, "write failed: %s",
+			    status == SMTP_IO_CLOSED ? "connection closed" :
+			    smtp_io_error(&session->io));
 		return;
 	}
 	if (session->out_sent == session->out.length) {
+		if (session->out_secret)
+			explicit_bzero(session->out.data, session->out.length);
+		session->out_secret = false;
 		buf_reset(&session->out);
 		session->out_sent = 0;
 		session->writing_data = false;
 	}
-	if (progress && session->fd >= 0)
+	if (progress && session->io.fd >= 0)
 		session_touch(session);
 }
 
@@ -857,13 +920,14 @@ session_time_out(struct smtp_session *session)
 
 	/* Every message has its final reply; the 221 is only a courtesy. */
 	if (session->state == SESSION_QUITTING) {
-		close(session->fd);
-		session->fd = -1;
+		smtp_io_close(&session->io);
 		session->state = SESSION_DONE;
 		return;
 	}
 	if (session->state == SESSION_CONNECTING)
 		session_fail(session, "connect timed out after %u s", seconds);
+	else if (session->state == SESSION_TLS_HANDSHAKE)
+		session_fail(session, "TLS handshake timed out after %u s", seconds);
 	else if (session->writing_data)
 		session_fail(session, "sending message data timed out after %u s", seconds);
 	else
@@ -879,12 +943,17 @@ smtp_session_process(struct smtp_session *session, short revents,
 	if (session->state == SESSION_CONNECTING) {
 		if (revents & (POLLOUT | POLLERR | POLLHUP))
 			session_connect_check(session);
-	} else if (revents & (POLLIN | POLLERR | POLLHUP)) {
+	} else if (session->state == SESSION_TLS_HANDSHAKE) {
+		if (revents != 0)
+			session_handshake(session);
+	} else if ((revents & (POLLIN | POLLERR | POLLHUP)) ||
+	    (session->io.read_wants_write && (revents & POLLOUT))) {
 		session_read(session);
 	}
-	if (session->fd >= 0 && session->state != SESSION_CONNECTING)
+	if (session->io.fd >= 0 && session->state != SESSION_CONNECTING &&
+	    session->state != SESSION_TLS_HANDSHAKE)
 		session_flush(session);
-	if (session->fd >= 0 && now_ms >= session->deadline)
+	if (session->io.fd >= 0 && now_ms >= session->deadline)
 		session_time_out(session);
 }
 
@@ -896,11 +965,10 @@ smtp_session_poll_fd(const struct smtp_session *session, short *events)
 		return -1;
 	if (session->state == SESSION_CONNECTING)
 		*events = POLLOUT;
-	else if (session->out_sent < session->out.length)
-		*events = POLLIN | POLLOUT;
 	else
-		*events = POLLIN;
-	return session->fd;
+		*events = smtp_io_events(&session->io,
+		    session->out_sent < session->out.length);
+	return session->io.fd;
 }
 
 long long
@@ -931,6 +999,20 @@ smtp_session_ready(const struct smtp_session *session)
 	    session->state == SESSION_QUITTING || session->started > 0;
 }
 
+const char *
+smtp_session_auth_error(const struct smtp_session *session)
+{
+	return session->auth_error;
+}
+
+void
+smtp_session_stop(struct smtp_session *session)
+{
+	session->stopping = true;
+	if (session->state == SESSION_READY)
+		session_start_transactions(session);
+}
+
 size_t
 smtp_session_answered(const struct smtp_session *session)
 {
@@ -943,7 +1025,10 @@ smtp_session_free(struct smtp_session *session)
 	if (!smtp_session_finished(session))
 		session_abort(session);
 	smtp_reply_parser_free(&session->parser);
+	if (session->out.data != NULL)
+		explicit_bzero(session->out.data, session->out.capacity);
 	buf_free(&session->out);
+	free(session->auth_error);
 	free(session->expected);
 	free(session);
 }

@@ -1,7 +1,9 @@
 /*
- * smtp_session - one SMTP client connection (RFC 5321) on a non-blocking
- * socket, driven by the caller's poll() loop. A session takes messages
- * from an inject_queue, pipelines them when the server offers PIPELINING
+ * smtp_session - one SMTP (RFC 5321) or LMTP (RFC 2033) client connection
+ * on a non-blocking socket, driven by the caller's poll() loop. As its
+ * settings request, a session upgrades to TLS with STARTTLS (RFC 3207)
+ * and authenticates with AUTH (RFC 4954). It takes messages from an
+ * inject_queue, pipelines them when the server offers PIPELINING
  * (RFC 2920), and reports each final reply back to the queue.
  */
 #ifndef SMTP_SESSION_H
@@ -13,13 +15,33 @@
 #include "inject_queue.h"
 
 struct addrinfo;
+struct tls_client;
+
+/* When a session uses STARTTLS. */
+enum smtp_tls_policy {
+	SMTP_TLS_NEVER,		/* never, even when offered */
+	SMTP_TLS_OPPORTUNISTIC,	/* when offered; else go on in the clear */
+	SMTP_TLS_AUTO,		/* like SMTP_TLS_ALWAYS with credentials or
+				 * tls_verify, else SMTP_TLS_OPPORTUNISTIC */
+	SMTP_TLS_ALWAYS		/* fail the session without TLS */
+};
 
 /* Settings shared by every session of a run. They must outlive the
  * sessions. */
 struct smtp_session_settings {
 	const struct addrinfo *addresses;	/* server addresses, in order */
 	const char *server;			/* as given, for messages */
-	const char *helo_name;			/* EHLO and HELO argument */
+	const char *helo_name;			/* EHLO, HELO and LHLO
+						 * argument */
+	bool	lmtp;				/* LHLO and one reply per
+						 * recipient after the data */
+	enum smtp_tls_policy tls_policy;
+	struct tls_client *tls;			/* NULL with SMTP_TLS_NEVER */
+	bool	tls_verify;			/* tls checks certificates */
+	const char *tls_host;			/* name for SNI and certificate
+						 * checks, or NULL */
+	const char *auth_user;			/* NULL: no AUTH */
+	const char *auth_password;
 	unsigned messages_per_connection;	/* QUIT after this many */
 	unsigned timeout;			/* seconds for the greeting and
 						 * MAIL; the other stages scale
@@ -60,9 +82,20 @@ bool	smtp_session_finished(const struct smtp_session *session);
  * reply rather than through QUIT. */
 bool	smtp_session_failed(const struct smtp_session *session);
 
-/* Returns whether the server has accepted the greeting and EHLO or HELO
- * stage of this session. */
+/* Returns whether the server has accepted the greeting, EHLO (or HELO or
+ * LHLO), STARTTLS and AUTH stages of this session, as far as they apply. */
 bool	smtp_session_ready(const struct smtp_session *session);
+
+/*
+ * Returns the server's 5xx reply to AUTH, as "535 5.7.8 text", when the
+ * session failed because the server rejected the credentials; else NULL.
+ * The string lives as long as the session.
+ */
+const char *smtp_session_auth_error(const struct smtp_session *session);
+
+/* Makes the session claim no more messages: it sends QUIT once the
+ * messages in flight have their replies. */
+void	smtp_session_stop(struct smtp_session *session);
 
 /* Returns the number of messages that got a final reply in this session. */
 size_t	smtp_session_answered(const struct smtp_session *session);

@@ -1,8 +1,8 @@
 /*
  * spoolinject - sends the pending messages of Maildir slots or spools to
- * an SMTP server over up to --max-connections concurrent sessions, moves
- * each answered message to cur/ and prints a summary. Messages without a
- * final reply stay in new/ for the next run.
+ * an SMTP or LMTP server over up to --max-connections concurrent
+ * sessions, moves each answered message to cur/ and prints a summary.
+ * Messages without a final reply stay in new/ for the next run.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -21,12 +22,19 @@
 #include "envelope.h"
 #include "inject_queue.h"
 #include "msg.h"
+#include "smtp_auth.h"
 #include "smtp_session.h"
+#include "tls_client.h"
 
-#define USAGE "usage: spoolinject [--server HOST[:PORT]] " \
-	"[--max-connections N] [--messages-per-connection N] " \
-	"[--add-header NAME=VALUE]... [--helo NAME] [--timeout SECONDS] " \
-	"[--log FILE] SLOT_OR_SPOOL..."
+#define USAGE "usage: spoolinject [--server HOST[:PORT]|unix:PATH] " \
+	"[--lmtp] [--max-connections N] [--messages-per-connection N] " \
+	"[--add-header NAME=VALUE]... [--helo NAME] " \
+	"[--starttls auto|opportunistic|always|never] [--tls-verify] " \
+	"[--tls-ca FILE] [--auth-user USER [--auth-pass-file FILE]] " \
+	"[--timeout SECONDS] [--log FILE] SLOT_OR_SPOOL..."
+
+/* The environment variable that may carry the AUTH password. */
+#define PASSWORD_VARIABLE "SPOOLINJECT_PASSWORD"
 
 #define CONNECTIONS_MAX 1000
 #define TIMEOUT_MAX 86400
@@ -41,10 +49,18 @@ struct settings {
 	const char *server;		/* as given, for messages */
 	char   *host;
 	char   *port;
+	char   *unix_path;		/* --server unix:PATH, else NULL */
+	bool	lmtp;
 	unsigned max_connections;
 	unsigned messages_per_connection;
 	struct buf header_prefix;	/* "Name: value\n" per --add-header */
 	char   *helo_name;
+	enum smtp_tls_policy tls_policy;
+	bool	tls_verify;
+	const char *tls_ca_file;	/* NULL: the system's CAs */
+	const char *auth_user;		/* NULL: no AUTH */
+	const char *auth_password_file;
+	char   *auth_password;		/* wiped before it is freed */
 	unsigned timeout;		/* seconds */
 	const char *log_path;		/* NULL: no log */
 	char  **paths;
@@ -80,13 +96,26 @@ static const struct option_help {
 } option_helps[] = {
 	{ "--server HOST[:PORT]", { "SMTP server; IPv6 as [ADDRESS]:PORT",
 	    "(default localhost:25)" } },
+	{ "--server unix:PATH", { "server on a UNIX-domain socket" } },
+	{ "--lmtp", { "speak LMTP (RFC 2033): LHLO, and one reply",
+	    "per recipient after the data (default SMTP)" } },
 	{ "--max-connections N", { "sessions open at once (default 20)" } },
 	{ "--messages-per-connection N", { "messages per session before QUIT",
 	    "(default 100)" } },
 	{ "--add-header NAME=VALUE", { "header field added at the top of",
 	    "every message; may be repeated" } },
-	{ "--helo NAME", { "EHLO and HELO argument",
+	{ "--helo NAME", { "EHLO, HELO and LHLO argument",
 	    "(default: the host name)" } },
+	{ "--starttls MODE", { "when to use TLS: auto (default),",
+	    "opportunistic, always or never" } },
+	{ "--tls-verify", { "check the certificate chain and host name",
+	    "(default: accept any certificate)" } },
+	{ "--tls-ca FILE", { "trusted CA certificates for --tls-verify",
+	    "(default: the system's)" } },
+	{ "--auth-user USER", { "authenticate with AUTH PLAIN, LOGIN or",
+	    "CRAM-MD5 (default: no AUTH)" } },
+	{ "--auth-pass-file FILE", { "password: FILE's first line (default:",
+	    "$" PASSWORD_VARIABLE ")" } },
 	{ "--timeout SECONDS", { "seconds to wait for the greeting and MAIL;",
 	    "other stages scale from it (default 300)" } },
 	{ "--log FILE", { "append one CSV line per recipient outcome",
@@ -128,13 +157,33 @@ parse_number(const char *option, const char *text, unsigned min,
 	return (unsigned)value;
 }
 
-/* Splits HOST[:PORT], [ADDRESS][:PORT] or a bare IPv6 address. */
+static void
+parse_unix_server(struct settings *settings, const char *path)
+{
+	struct sockaddr_un address;
+
+	if (path[0] == '\0')
+		usage_error("invalid --server value \"unix:\": the socket path is empty");
+	if (strlen(path) >= sizeof(address.sun_path))
+		usage_error("invalid --server value \"unix:%s\": the socket path is longer than %zu bytes", path, sizeof(address.sun_path) - 1);
+	settings->unix_path = xstrdup(path);
+	settings->host = xstrdup(path);
+	settings->port = xstrdup("");
+}
+
+/* Splits HOST[:PORT], [ADDRESS][:PORT] or a bare IPv6 address, or takes
+ * unix:PATH. */
 static void
 parse_server(struct settings *settings, const char *text)
 {
 	const char *port = NULL;
 	const char *colon = strchr(text, ':');
 
+	settings->server = text;
+	if (strncmp(text, "unix:", 5) == 0) {
+		parse_unix_server(settings, text + 5);
+		return;
+	}
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 
@@ -153,7 +202,6 @@ parse_server(struct settings *settings, const char *text)
 		usage_error("invalid --server value \"%s\": the host is empty", text);
 	parse_number("--server port", port ? port : "25", 1, 65535);
 	settings->port = xstrdup(port ? port : "25");
-	settings->server = text;
 }
 
 /* Checks NAME=VALUE and appends "NAME: VALUE" to the header prefix. */
@@ -201,6 +249,7 @@ settings_defaults(struct settings *settings)
 	settings->max_connections = 20;
 	settings->messages_per_connection = 100;
 	settings->timeout = 300;
+	settings->tls_policy = SMTP_TLS_AUTO;
 	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "localhost");
 	host[HOST_NAME_MAX] = '\0';
@@ -213,6 +262,13 @@ enum option_id {
 	OPTION_MESSAGES_PER_CONNECTION,
 	OPTION_ADD_HEADER,
 	OPTION_HELO,
+	OPTION_LMTP,
+	OPTION_STARTTLS,
+	OPTION_TLS_VERIFY,
+	OPTION_TLS_CA,
+	OPTION_AUTH_USER,
+	OPTION_AUTH_PASS_FILE,
+	OPTION_AUTH_PASS,
 	OPTION_TIMEOUT,
 	OPTION_LOG,
 	OPTION_HELP
@@ -225,15 +281,141 @@ static const struct option long_options[] = {
 	    OPTION_MESSAGES_PER_CONNECTION },
 	{ "add-header", required_argument, NULL, OPTION_ADD_HEADER },
 	{ "helo", required_argument, NULL, OPTION_HELO },
+	{ "lmtp", no_argument, NULL, OPTION_LMTP },
+	{ "starttls", required_argument, NULL, OPTION_STARTTLS },
+	{ "tls-verify", no_argument, NULL, OPTION_TLS_VERIFY },
+	{ "tls-ca", required_argument, NULL, OPTION_TLS_CA },
+	{ "auth-user", required_argument, NULL, OPTION_AUTH_USER },
+	{ "auth-pass-file", required_argument, NULL, OPTION_AUTH_PASS_FILE },
+	{ "auth-pass", required_argument, NULL, OPTION_AUTH_PASS },
 	{ "timeout", required_argument, NULL, OPTION_TIMEOUT },
 	{ "log", required_argument, NULL, OPTION_LOG },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-settings_apply(struct settings *settings, int option, const char *value)
+static enum smtp_tls_policy
+parse_starttls(const char *text)
 {
+	static const struct {
+		const char *name;
+		enum smtp_tls_policy policy;
+	} policies[] = {
+		{ "never", SMTP_TLS_NEVER },
+		{ "opportunistic", SMTP_TLS_OPPORTUNISTIC },
+		{ "auto", SMTP_TLS_AUTO },
+		{ "always", SMTP_TLS_ALWAYS },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		if (strcmp(text, policies[i].name) == 0)
+			return policies[i].policy;
+	}
+	usage_error("invalid --starttls value \"%s\": expected auto, opportunistic, always or never", text);
+}
+
+/* Takes the password from the command line, where ps shows it, and
+ * overwrites it there at once. */
+static void
+take_password_argument(struct settings *settings, char *value)
+{
+	msg_warn("--auth-pass shows the password to every user of this host while spoolinject starts; use --auth-pass-file or %s", PASSWORD_VARIABLE);
+	if (settings->auth_password != NULL)
+		smtp_auth_free_secret(settings->auth_password);
+	settings->auth_password = xstrdup(value);
+	explicit_bzero(value, strlen(value));
+}
+
+/* Applies the TLS, AUTH and LMTP options; returns false for others. */
+static bool
+settings_apply_secure(struct settings *settings, int option, char *value)
+{
+	switch (option) {
+	case OPTION_LMTP:
+		settings->lmtp = true;
+		return true;
+	case OPTION_STARTTLS:
+		settings->tls_policy = parse_starttls(value);
+		return true;
+	case OPTION_TLS_VERIFY:
+		settings->tls_verify = true;
+		return true;
+	case OPTION_TLS_CA:
+		settings->tls_ca_file = value;
+		return true;
+	case OPTION_AUTH_USER:
+		if (value[0] == '\0')
+			usage_error("invalid --auth-user value \"\": the user name is empty");
+		settings->auth_user = value;
+		return true;
+	case OPTION_AUTH_PASS_FILE:
+		settings->auth_password_file = value;
+		return true;
+	case OPTION_AUTH_PASS:
+		take_password_argument(settings, value);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Reads the first line of path, without its line end, as the password. */
+static char *
+read_password_file(const char *path)
+{
+	FILE   *file = fopen(path, "r");
+	char   *line = NULL;
+	size_t	size = 0;
+	ssize_t	length;
+
+	if (file == NULL)
+		msg_fatal(EX_NOINPUT, "open password file %s: %m", path);
+	length = getline(&line, &size, file);
+	fclose(file);
+	if (length > 0 && line[length - 1] == '\n')
+		line[--length] = '\0';
+	if (length > 0 && line[length - 1] == '\r')
+		line[--length] = '\0';
+	if (length <= 0)
+		msg_fatal(EX_DATAERR, "password file %s: the first line is empty", path);
+	return line;
+}
+
+/* Checks the TLS and AUTH options together and finds the password. */
+static void
+settings_check_secure(struct settings *settings)
+{
+	char   *variable = getenv(PASSWORD_VARIABLE);
+
+	if (settings->tls_policy == SMTP_TLS_NEVER && settings->tls_verify)
+		usage_error("--tls-verify needs TLS, but --starttls is never");
+	if (settings->tls_ca_file != NULL && !settings->tls_verify)
+		usage_error("--tls-ca is used only with --tls-verify");
+	if (settings->auth_user == NULL) {
+		if (settings->auth_password_file != NULL ||
+		    settings->auth_password != NULL)
+			usage_error("a password was given without --auth-user");
+		return;
+	}
+	if (settings->auth_password_file != NULL &&
+	    settings->auth_password != NULL)
+		usage_error("give the password with --auth-pass-file or --auth-pass, not both");
+	if (settings->auth_password_file != NULL)
+		settings->auth_password =
+		    read_password_file(settings->auth_password_file);
+	else if (settings->auth_password == NULL && variable != NULL &&
+	    variable[0] != '\0')
+		settings->auth_password = xstrdup(variable);
+	if (settings->auth_password == NULL)
+		usage_error("--auth-user needs a password: --auth-pass-file FILE or the environment variable %s", PASSWORD_VARIABLE);
+}
+
+static void
+settings_apply(struct settings *settings, int option, char *value)
+{
+	if (settings_apply_secure(settings, option, value))
+		return;
 	switch (option) {
 	case OPTION_SERVER:
 		free(settings->host);
@@ -280,6 +462,7 @@ settings_parse(struct settings *settings, int argc, char **argv)
 		settings_apply(settings, option, optarg);
 	if (optind >= argc)
 		usage_error("no slot or spool folder given");
+	settings_check_secure(settings);
 	settings->paths = argv + optind;
 	settings->path_count = argc - optind;
 }
@@ -290,7 +473,39 @@ settings_free(struct settings *settings)
 	free(settings->host);
 	free(settings->port);
 	free(settings->helo_name);
+	free(settings->unix_path);
+	smtp_auth_free_secret(settings->auth_password);
 	buf_free(&settings->header_prefix);
+}
+
+/* Builds the one address of a UNIX-domain socket; free it with
+ * free_server_addresses(). */
+static struct addrinfo *
+unix_address(const char *path)
+{
+	struct addrinfo *address = xcalloc(1, sizeof(*address));
+	struct sockaddr_un *socket_address =
+	    xcalloc(1, sizeof(*socket_address));
+
+	socket_address->sun_family = AF_UNIX;
+	memcpy(socket_address->sun_path, path, strlen(path) + 1);
+	address->ai_family = AF_UNIX;
+	address->ai_socktype = SOCK_STREAM;
+	address->ai_addr = (struct sockaddr *)socket_address;
+	address->ai_addrlen = sizeof(*socket_address);
+	return address;
+}
+
+static void
+free_server_addresses(const struct settings *settings,
+    struct addrinfo *addresses)
+{
+	if (settings->unix_path == NULL) {
+		freeaddrinfo(addresses);
+		return;
+	}
+	free(addresses->ai_addr);
+	free(addresses);
 }
 
 static struct addrinfo *
@@ -299,6 +514,8 @@ resolve_server(const struct settings *settings)
 	struct addrinfo hints, *addresses = NULL;
 	int	status;
 
+	if (settings->unix_path != NULL)
+		return unix_address(settings->unix_path);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -323,6 +540,7 @@ struct session_pool {
 	size_t	capacity;
 	bool	server_ready;		/* a session got past EHLO */
 	unsigned failures_in_row;	/* failed without a final reply */
+	char   *auth_error;		/* the server rejected AUTH */
 };
 
 static bool
@@ -331,7 +549,7 @@ pool_may_open(const struct session_pool *pool)
 	size_t	limit = pool->server_ready ? pool->capacity : 1;
 	unsigned failures_max = pool->server_ready ? FAILED_SESSIONS_MAX : 1;
 
-	return pool->active < limit &&
+	return pool->auth_error == NULL && pool->active < limit &&
 	    pool->active < inject_queue_pending(pool->settings->queue) &&
 	    pool->failures_in_row < failures_max;
 }
@@ -392,12 +610,23 @@ pool_reap(struct session_pool *pool)
 			pool->failures_in_row = 0;
 		else if (smtp_session_failed(session))
 			pool->failures_in_row++;
+		if (smtp_session_auth_error(session) != NULL &&
+		    pool->auth_error == NULL)
+			pool->auth_error =
+			    xstrdup(smtp_session_auth_error(session));
 		smtp_session_free(session);
 	}
 	pool->active = kept;
+
+	/* Rejected credentials are a configuration error, so the other
+	 * sessions only finish the messages they have in flight. */
+	for (i = 0; pool->auth_error != NULL && i < pool->active; i++)
+		smtp_session_stop(pool->sessions[i]);
 }
 
-static void
+/* Runs the sessions until nothing is left to send. Returns the server's
+ * reply when it rejected AUTH (the caller frees it), else NULL. */
+static char *
 run_sessions(const struct smtp_session_settings *session_settings,
     unsigned max_connections)
 {
@@ -420,6 +649,7 @@ run_sessions(const struct smtp_session_settings *session_settings,
 	}
 	free(pool.sessions);
 	free(pool.poll_fds);
+	return pool.auth_error;
 }
 
 static FILE *
@@ -435,6 +665,28 @@ log_open(const char *path)
 	return log;
 }
 
+/* Fills in the LMTP, TLS and AUTH settings of the sessions. */
+static void
+session_settings_secure(struct smtp_session_settings *session_settings,
+    const struct settings *settings)
+{
+	char   *error = NULL;
+
+	session_settings->lmtp = settings->lmtp;
+	session_settings->tls_policy = settings->tls_policy;
+	session_settings->tls_verify = settings->tls_verify;
+	session_settings->tls_host = settings->unix_path ? NULL :
+	    settings->host;
+	session_settings->auth_user = settings->auth_user;
+	session_settings->auth_password = settings->auth_password;
+	if (settings->tls_policy == SMTP_TLS_NEVER)
+		return;
+	session_settings->tls = tls_client_create(settings->tls_verify,
+	    settings->tls_ca_file, &error);
+	if (session_settings->tls == NULL)
+		msg_fatal(EX_CONFIG, "%s", error);
+}
+
 /* Sends every pending message; returns the exit status. */
 static int
 run(const struct settings *settings)
@@ -442,6 +694,7 @@ run(const struct settings *settings)
 	struct smtp_session_settings session_settings;
 	struct addrinfo *addresses = NULL;
 	struct inject_queue *queue;
+	char   *auth_error = NULL;
 	long long start = smtp_session_now();
 	FILE   *log = log_open(settings->log_path);
 	int	i, status;
@@ -462,8 +715,11 @@ run(const struct settings *settings)
 		    settings->messages_per_connection;
 		session_settings.timeout = settings->timeout;
 		session_settings.queue = queue;
-		run_sessions(&session_settings, settings->max_connections);
-		freeaddrinfo(addresses);
+		session_settings_secure(&session_settings, settings);
+		auth_error = run_sessions(&session_settings,
+		    settings->max_connections);
+		tls_client_free(session_settings.tls);
+		free_server_addresses(settings, addresses);
 	}
 	inject_queue_print_summary(queue, stdout,
 	    (double)(smtp_session_now() - start) / 1000.0);
@@ -472,6 +728,8 @@ run(const struct settings *settings)
 	if (log != NULL && fclose(log) != 0)
 		msg_fatal(EX_IOERR, "write log file %s: %m",
 		    settings->log_path);
+	if (auth_error != NULL)
+		msg_fatal(EX_NOPERM, "authentication as %s failed at %s: %s; every unsent message stays pending", settings->auth_user, settings->server, auth_error);
 	return status;
 }
 

@@ -179,7 +179,8 @@ help_text=$("$SINK" --help) || help_status=$?
 help_text=$(tr -s ' \n' ' ' <<<"$help_text")
 check_eq "help exits 0" "$help_status" 0
 for option in --listen --allow-non-loopback --port-file --pid-file --stats \
-	--dump --seed --max-size --backlog --timeout --hostname --quiet; do
+	--dump --seed --max-size --backlog --timeout --hostname --tls-cert \
+	--tls-key --require-starttls --auth-file --lmtp --quiet; do
 	check "help documents $option" grep -q -e "$option" <<<"$help_text"
 done
 check "help shows default listen" grep -q "default: 127.0.0.1:2525" \
@@ -199,6 +200,15 @@ check_status "unbracketed IPv6 exits 64" 64 without_stderr \
 	"$SINK" --listen ::1:2525
 check_status "invalid port exits 64" 64 without_stderr \
 	"$SINK" --listen 127.0.0.1:99999
+check_status "--tls-cert without --tls-key exits 64" 64 without_stderr \
+	"$SINK" --tls-cert "$WORK/cert.pem"
+check_status "--require-starttls without a certificate exits 64" 64 \
+	without_stderr "$SINK" --require-starttls
+check_status "missing --auth-file exits 64" 64 without_stderr \
+	"$SINK" --auth-file "$WORK/no-such-users"
+printf 'no colon here\n' >"$WORK/bad-users"
+check_status "--auth-file line without a colon exits 64" 64 without_stderr \
+	"$SINK" --auth-file "$WORK/bad-users"
 
 # --- Replies -------------------------------------------------------------
 
@@ -382,6 +392,35 @@ if start_sink dump --dump "$WORK/maildir"; then
 	check "dumped message is exact" cmp "$WORK/dump-expected" "${dumped[0]}"
 else
 	fail "dump sink starts"
+fi
+
+# --- STARTTLS and AUTH -----------------------------------------------------
+
+# spoolinject's tests 0220 and 0230 deliver through these modes; here only
+# the offered keywords are checked.
+if openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+	-keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null; then
+	printf 'tester:secret\n' >"$WORK/users"
+	if start_sink secure --tls-cert "$WORK/cert.pem" \
+		--tls-key "$WORK/key.pem" --auth-file "$WORK/users"; then
+		features=$(send --features | tr '\n' ' ')
+		stop_sink "$SINK_PID"
+		check "STARTTLS offered" grep -q -w STARTTLS <<<"$features"
+		check "AUTH offered only after TLS" \
+			bash -c "! grep -q -w AUTH <<<'$features'"
+	else
+		fail "sink with --tls-cert and --auth-file starts"
+	fi
+	if start_sink plain-auth --auth-file "$WORK/users"; then
+		features=$(send --features | tr '\n' ' ')
+		stop_sink "$SINK_PID"
+		check "AUTH offered in the clear without a certificate" \
+			grep -q -w AUTH <<<"$features"
+	else
+		fail "sink with --auth-file starts"
+	fi
+else
+	echo "# openssl cannot make a certificate, STARTTLS checks left out"
 fi
 
 # --- IPv6 loopback ---------------------------------------------------------

@@ -2,9 +2,11 @@
 """Scripted SMTP server for the end-to-end tests of spoolinject.
 
 Plays a dialogue script (S:, C:, C?:, @sleep, @close, @next-connection,
-@expect-eof, @strict-sync; see the usage text) on 127.0.0.1 or ::1. Each
-accepted connection plays the next part of the script, concurrently with
-the others. The server binds an ephemeral port, writes it to --port-file
+@expect-eof, @strict-sync, @tls; see the usage text) on 127.0.0.1, ::1
+or a UNIX-domain socket (--unix PATH). @tls does the server side of a TLS
+handshake with --tls-cert and --tls-key. Each accepted connection plays
+the next part of the script, concurrently with the others. The server
+binds an ephemeral port, writes it (or the --unix path) to --port-file
 once it listens, and writes one JSON report line per connection to
 --report. Message data received after "C: <data>" is stored byte for byte
 in --data-dir as conn<N>-data<M>.bin. It runs until SIGTERM or --lifetime.
@@ -14,8 +16,10 @@ import argparse
 import fnmatch
 import json
 import os
+import select
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -78,8 +82,9 @@ def unescape(text):
 class Connection:
     """One client connection playing one part of the script."""
 
-    def __init__(self, sock, number, steps, data_dir):
+    def __init__(self, sock, number, steps, data_dir, tls_context):
         self.sock = sock
+        self.tls_context = tls_context
         self.number = number
         self.steps = steps
         self.data_dir = data_dir
@@ -126,6 +131,11 @@ class Connection:
         """Return whether the client has sent bytes not yet asked for."""
         if self.buffer:
             return True
+        if isinstance(self.sock, ssl.SSLSocket):
+            # recv() on a TLS socket takes no flags, so ask whether
+            # decrypted or raw bytes are waiting.
+            return bool(self.sock.pending() or
+                        select.select([self.sock], [], [], 0)[0])
         try:
             self.sock.setblocking(False)
             return bool(self.sock.recv(1, socket.MSG_PEEK))
@@ -186,6 +196,21 @@ class Connection:
         self.data_files.append(name)
         self.client_lines.append("<data>")
 
+    def start_tls(self):
+        """Do the server side of the TLS handshake on this connection."""
+        if self.tls_context is None:
+            raise Deviation("@tls needs --tls-cert and --tls-key")
+        if self.buffer:
+            raise Deviation(f"client sent bytes before the TLS handshake: "
+                            f"{self.buffer[:200]!r}")
+        self.sock.settimeout(CLIENT_TIMEOUT)
+        try:
+            self.sock = self.tls_context.wrap_socket(self.sock,
+                                                     server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            raise Deviation(f"TLS handshake failed: {error}") from None
+        self.client_lines.append("<tls>")
+
     def expect_eof(self):
         if self.buffer or self.fill(CLIENT_TIMEOUT):
             raise Deviation(f"expected end of file, got {self.buffer!r}")
@@ -206,6 +231,8 @@ class Connection:
             time.sleep(float(argument))
         elif kind == "@strict-sync":
             self.strict = True
+        elif kind == "@tls":
+            self.start_tls()
         elif kind == "@expect-eof":
             self.expect_eof()
         elif kind == "@close":
@@ -245,6 +272,11 @@ class Server:
         self.lock = threading.Lock()
         self.report = open(options.report, "a", encoding="utf-8")
         self.running = []
+        self.tls_context = None
+        if options.tls_cert:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(options.tls_cert,
+                                             options.tls_key)
 
     def write_report(self, entry):
         with self.lock:
@@ -256,14 +288,22 @@ class Server:
         self.write_report(connection.report())
 
     def serve(self):
-        family = socket.AF_INET6 if ":" in self.options.host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.options.host, 0))
+        if self.options.unix:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(self.options.unix)
+            where = self.options.unix
+        else:
+            family = (socket.AF_INET6 if ":" in self.options.host
+                      else socket.AF_INET)
+            listener = socket.socket(family, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.options.host, 0))
         listener.listen(64)
+        if not self.options.unix:
+            where = listener.getsockname()[1]
         port_file = self.options.port_file
         with open(port_file + ".tmp", "w", encoding="utf-8") as out:
-            out.write(f"{listener.getsockname()[1]}\n")
+            out.write(f"{where}\n")
         os.rename(port_file + ".tmp", port_file)
         number = 0
         while True:
@@ -276,7 +316,7 @@ class Server:
                 sock.close()
                 continue
             connection = Connection(sock, number, self.parts[number - 1],
-                                    self.options.data_dir)
+                                    self.options.data_dir, self.tls_context)
             thread = threading.Thread(target=self.serve_one,
                                       args=(connection,), daemon=True)
             self.running.append((connection, thread))
@@ -304,6 +344,12 @@ def main():
     parser.add_argument("--script", required=True)
     parser.add_argument("--host", default="127.0.0.1",
                         choices=["127.0.0.1", "::1"])
+    parser.add_argument("--unix", metavar="PATH",
+                        help="listen on this UNIX-domain socket instead")
+    parser.add_argument("--tls-cert", metavar="FILE",
+                        help="certificate chain (PEM) for @tls")
+    parser.add_argument("--tls-key", metavar="FILE",
+                        help="private key (PEM) for @tls")
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--report", required=True)
     parser.add_argument("--data-dir", required=True)
