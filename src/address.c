@@ -38,7 +38,7 @@ address_skip_local_part(const char *p)
 	}
 }
 
-static int
+int
 address_is_domain(const char *p)
 {
 	if (*p == '[') {

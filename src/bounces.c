@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "address.h"
 #include "bounces.h"
 #include "msg.h"
 
@@ -116,11 +117,11 @@ bounce_check_record(const char *path, const struct csv_record *record,
 	const char *domain = field[0], *code = field[1], *enhanced = field[2];
 	const char *problem;
 
-	if (domain[0] == '\0' || strpbrk(domain, " \t@,;<>\"") != NULL
-	    || !utf8_is_valid(domain, strlen(domain)))
+	if (domain[0] == '[' || !address_is_domain(domain)
+	    || strchr(domain, '.') == NULL || strlen(domain) > 253)
 		return csv_row_reject(policy, path, record->line, "invalid "
-		    "domain \"%s\": expected a domain name such as gmail.com",
-		    domain);
+		    "domain \"%s\": expected a domain name such as gmail.com "
+		    "(no wildcards)", domain);
 	if (strlen(code) != 3 || strspn(code, "0123456789") != 3
 	    || (code[0] != '4' && code[0] != '5'))
 		return csv_row_reject(policy, path, record->line, "invalid code "
@@ -130,13 +131,22 @@ bounce_check_record(const char *path, const struct csv_record *record,
 		return csv_row_reject(policy, path, record->line, "invalid "
 		    "enhanced code \"%s\": expected a code such as 5.1.1, or "
 		    "an empty field", enhanced);
+	if (enhanced[0] && enhanced[0] != code[0])
+		return csv_row_reject(policy, path, record->line, "enhanced "
+		    "code \"%s\" does not match the class of code %s; use "
+		    "%c.x.x", enhanced, code, code[0]);
 	if (count[0] && !bounce_count_is_valid(count))
 		return csv_row_reject(policy, path, record->line, "invalid count "
 		    "\"%s\": expected a whole number from 0 to %lu", count,
 		    BOUNCE_COUNT_MAX);
 	if ((problem = csv_field_problem(field[3], strlen(field[3]))) != NULL)
 		return csv_row_reject(policy, path, record->line, "the text "
-		    "field %s; a reply text must be one line of UTF-8", problem);
+		    "field %s; a reply text must be one line of ASCII", problem);
+	for (problem = field[3]; *problem; problem++)
+		if ((unsigned char) *problem > 126)
+			return csv_row_reject(policy, path, record->line, "the "
+			    "text field contains a non-ASCII character; SMTP "
+			    "reply texts are ASCII (RFC 5321 section 4.2)");
 	return -1;
 }
 

@@ -29,10 +29,16 @@ domain_groups_add(struct domain_groups *groups, const struct csv_record *record,
 	errno = 0;
 	weight = strtod(record->fields[1], &end);
 	if (record->fields[0][0] == '\0' || *end || errno || !isfinite(weight)
-	    || weight < 0 || end == record->fields[1]) {
+	    || weight < 0 || weight > 1e9 || end == record->fields[1]) {
 		buf_appendf(error, "%s:%zu: invalid weight \"%s\" for group "
-		    "\"%s\": expected a number of 0 or more", groups->path,
+		    "\"%s\": expected a number from 0 to 1000000000", groups->path,
 		    record->line, record->fields[1], record->fields[0]);
+		return EX_DATAERR;
+	}
+	if (domain_groups_find(groups, record->fields[0]) != (size_t) -1) {
+		buf_appendf(error, "%s:%zu: group \"%s\" is defined twice; "
+		    "list all its domains on one row", groups->path,
+		    record->line, record->fields[0]);
 		return EX_DATAERR;
 	}
 	groups->groups = xrealloc(groups->groups,

@@ -79,7 +79,8 @@ static GMimePart *
 message_text_part(const char *subtype, const char *text, size_t length)
 {
 	GMimePart *part = GMIME_PART(g_mime_text_part_new_with_subtype(subtype));
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(text, length);
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
+	    text ? text : "", length);
 	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(
 	    stream, GMIME_CONTENT_ENCODING_DEFAULT);
 	GMimeContentEncoding encoding;

@@ -105,9 +105,21 @@ name_list_load(struct name_list *list, const char *path, struct buf *error)
 		buf_appendf(error, "open %s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	while (status == 0 && getline(&line, &capacity, file) >= 0)
-		status = name_list_add_line(list, line, path, ++line_number,
+	errno = 0;
+	while (status == 0 && getline(&line, &capacity, file) >= 0) {
+		char *start = line;
+
+		/* A byte-order mark may start the first line. */
+		if (line_number == 0 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+			start += 3;
+		status = name_list_add_line(list, start, path, ++line_number,
 		    error);
+		errno = 0;
+	}
+	if (status == 0 && ferror(file)) {
+		buf_appendf(error, "read %s: %s", path, strerror(errno));
+		status = EX_NOINPUT;
+	}
 	free(line);
 	fclose(file);
 	if (status == 0 && (list->count == 0

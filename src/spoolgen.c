@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,7 +86,10 @@ static const char spoolgen_usage[] =
     "                (--daily-volume N | --volume N) [--yahoo-backoff P]\n"
     "                [--bounces CSV] [--sender-subjects CSV]\n"
     "                [--html-content FILE] [--txt-content FILE]\n"
-    "                [--add-header NAME=VALUE]... [--seed N] [--plan]\n";
+    "                [--first-names FILE] [--last-names FILE]\n"
+    "                [--domain-groups CSV] [--bounce-weights MODE]\n"
+    "                [--add-header NAME=VALUE]... [--seed N] [--plan]\n"
+    "                [--skip-bad-rows] [--timezone ZONE] [--quiet]\n";
 
 static void
 spoolgen_help(void)
@@ -184,6 +188,27 @@ spoolgen_parse_probability(const char *option, const char *text)
 	return value;
 }
 
+/* Returns non-zero for a header that spoolgen writes itself, which an
+ * --add-header must not repeat: a second From or To misleads readers and
+ * a second Content-Type mislabels the body. */
+static int
+spoolgen_header_is_reserved(const char *name)
+{
+	static const char *const reserved[] = {
+		"Return-Path", "From", "To", "Cc", "Bcc", "Subject", "Date",
+		"Message-ID", "MIME-Version", "X-Job", "X-Bounce-Me",
+		"X-Bounce-Percentage", "Sender", "Reply-To",
+	};
+	size_t i;
+
+	if (strncasecmp(name, "Content-", 8) == 0)
+		return 1;
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 spoolgen_add_header(struct spoolgen_settings *settings, const char *argument)
 {
@@ -192,6 +217,10 @@ spoolgen_add_header(struct spoolgen_settings *settings, const char *argument)
 
 	if (header_field_parse(argument, &field, &error) < 0)
 		spoolgen_usage_error("%s", error.data);
+	if (spoolgen_header_is_reserved(field.name))
+		spoolgen_usage_error("invalid --add-header \"%s\": spoolgen "
+		    "writes that header itself; add headers of other names",
+		    argument);
 	settings->headers = xrealloc(settings->headers,
 	    (settings->header_count + 1) * sizeof(field));
 	settings->headers[settings->header_count++] = field;
@@ -316,7 +345,12 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 		config->bounce_weights_by_count = strcmp(value, "count") == 0;
 		break;
 	case OPTION_QUIET: settings->quiet = 1; break;
-	case OPTION_HELP: spoolgen_help(); exit(0);
+	case OPTION_HELP:
+		spoolgen_help();
+		if (fflush(stdout) != 0)
+			msg_fatal(EX_IOERR, "write standard output: %s",
+			    strerror(errno));
+		exit(0);
 	default:
 		fprintf(stderr, "%s", spoolgen_usage);
 		exit(EX_USAGE);
@@ -353,6 +387,9 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 /* The traffic curve's seed when --seed is not given: fixed, so that
  * separate runs (one per minute from cron) follow one plan per day. */
 #define SPOOLGEN_CURVE_SEED	0x73706f6f6cULL
+
+/* 9999-12-31T23:59Z, the last slot whose name has a four-digit year. */
+#define SPOOLGEN_LAST_SLOT	((time_t) 253402300740LL)
 
 static double
 spoolgen_seconds_since(const struct timeval *start)
@@ -473,6 +510,11 @@ spoolgen_run(struct spoolgen_settings *settings)
 
 	if (slot_parse(settings->slot_text, time(NULL), &first, &error) < 0)
 		spoolgen_usage_error("%s", error.data);
+	if (first < 0 || first + (time_t) settings->slot_count * 60
+	    > SPOOLGEN_LAST_SLOT + 60)
+		spoolgen_usage_error("%s", "the slots must lie between "
+		    "1970-01-01T00:00Z and 9999-12-31T23:59Z, whose names fit "
+		    "YYYYMMDDTHHMMZ");
 	if (traffic_model_init(&model, settings->daily_volume > 0
 		? (unsigned long) settings->daily_volume : 0, config->seeded
 		? config->seed : SPOOLGEN_CURVE_SEED, config->zone, &error) < 0)
@@ -511,6 +553,7 @@ main(int argc, char **argv)
 	size_t i;
 
 	msg_init(argv[0]);
+	argv[0] = (char *) msg_program();	/* for getopt's messages */
 	spoolgen_parse_arguments(&settings, argc, argv);
 	status = spoolgen_run(&settings);
 	for (i = 0; i < settings.header_count; i++) {
