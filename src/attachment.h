@@ -34,13 +34,13 @@ struct attachment_list {
 /*
  * Reads each of the path_count files in paths into fixed, and each
  * regular file in directory (when it is not NULL; names starting with
- * '.' are skipped) into pool, sorted by name. Returns 0; or EX_NOINPUT
- * when a file is missing, unreadable or not a regular file, or the
- * directory has no regular file; EX_DATAERR when a file is over
- * ATTACHMENT_MAX_SIZE or all of them over ATTACHMENT_TOTAL_MAX;
- * EX_OSFILE when libmagic's database cannot be loaded. Each error names
- * the path in error. Free both lists with attachment_list_free() either
- * way.
+ * '.' are skipped) into pool, sorted by name. Returns 0 on success.
+ * Returns EX_NOINPUT when a file is missing, unreadable or not a regular
+ * file, or when the directory has no regular file. Returns EX_DATAERR
+ * when a file is over ATTACHMENT_MAX_SIZE or all of them are over
+ * ATTACHMENT_TOTAL_MAX, and EX_OSFILE when libmagic's database cannot be
+ * loaded. Each error message in error names the path. Free both lists
+ * with attachment_list_free() either way.
  */
 int	attachment_lists_load(struct attachment_list *fixed,
 		const char *const *paths, size_t path_count,

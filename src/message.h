@@ -1,9 +1,10 @@
 /*
- * message - renders one generated message with GMime: multipart/
- * alternative with a text/plain and a text/html part in UTF-8, inside
- * multipart/mixed with base64 attachments when there are any, RFC 2047
- * encoded header text, folded headers, and a transfer encoding that keeps
- * the whole message 7-bit clean with no line over 998 bytes.
+ * message - renders one generated message with GMime. Its body is
+ * multipart/alternative with a text/plain and a text/html part in UTF-8.
+ * When there are attachments, that body is the first part of a
+ * multipart/mixed whose other parts are the base64 attachments. Header
+ * text is RFC 2047 encoded and folded, and each part's transfer encoding
+ * keeps the whole message 7-bit clean with no line over 998 bytes.
  */
 #ifndef MESSAGE_H
 #define MESSAGE_H

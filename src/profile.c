@@ -1,7 +1,6 @@
 /*
- * profile - the --profile file reader. It reads the whole file, so a
- * file of any size is read into memory; a valid one holds at most 1440
- * numbers.
+ * profile - the --profile file reader. It reads line by line and stops
+ * at the 1441st number, but each line is read whole into memory.
  */
 #include <errno.h>
 #include <math.h>

@@ -12,10 +12,10 @@
 
 /*
  * Reads the weights in path into *weights (free it) and their number into
- * *count. Returns 0; or EX_NOINPUT when the file cannot be read, or
- * EX_DATAERR when a value is not a number of at least 0, the count is
- * not 24 or 1440, or every weight is 0, each with a message naming the
- * file (and the line and value where there is one) in error.
+ * *count. Returns 0 on success, or EX_NOINPUT when the file cannot be
+ * read. Returns EX_DATAERR when a value is not a number of at least 0,
+ * the count is not 24 or 1440, or every weight is 0. The message in
+ * error names the file, and the line and value where there is one.
  */
 int	profile_load(const char *path, double **weights, size_t *count,
 		struct buf *error);

@@ -170,7 +170,8 @@ spoolgen_help(void)
 	    "25 MB each and 250 MB in all, read once at start-up.\n");
 }
 
-/* The most slots one run may write or plan: 19 years of minutes. */
+/* Maximum number of slots one run may write or plan: 19 years of
+ * minutes. */
 #define SPOOLGEN_MAX_SLOTS	10000000UL
 
 static void
@@ -396,7 +397,8 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 	if (settings->slots_given && settings->until_text)
 		spoolgen_usage_error("%s", "give at most one of --slots N and "
 		    "--until TIME");
-	if (settings->attach_rate_given && !settings->generator.attach_directory)
+	if (settings->attach_rate_given
+	    && settings->generator.attach_directory == NULL)
 		spoolgen_usage_error("%s", "--attach-rate needs --attach-dir "
 		    "DIR");
 	if (!settings->attach_rate_given)
