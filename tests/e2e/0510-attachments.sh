@@ -40,7 +40,8 @@ mkdir "$files"
 import struct, sys, zlib
 def chunk(kind, data):
     body = kind + data
-    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    crc = struct.pack(">I", zlib.crc32(body))
+    return struct.pack(">I", len(data)) + body + crc
 rows = b"".join(b"\0" + bytes([255, 0, 0] * 2) for _ in range(2))
 png = (b"\x89PNG\r\n\x1a\n"
        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
