@@ -10,10 +10,14 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-# Debian packages the build, the tests and the tools need.
+# Debian packages the build, the tests and the tools need: gnuplot-nox
+# for tools/plot-traffic, mandoc to lint the man pages and systemd for
+# systemd-analyze in the tool tests. unbound is left out on purpose: its
+# package starts a resolver that queries the Internet's root servers, so
+# the test that runs unbound-checkconf skips where it is missing.
 DEB_PACKAGES = build-essential pkg-config libgmime-3.0-dev libcsv-dev \
 	libmagic-dev libcriterion-dev libssl-dev postfix python3-aiosmtpd \
-	tzdata
+	tzdata gnuplot-nox mandoc systemd
 
 PKGS = gmime-3.0 libmagic openssl
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \

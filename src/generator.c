@@ -156,6 +156,14 @@ generator_load(struct generator *generator,
 		    config->senders_path, &policy)) != 0
 	    || (status = generator_load_names(generator, error)) != 0)
 		return status;
+	if ((status = attachment_lists_load(&generator->attachments,
+		    config->attach_paths, config->attach_count,
+		    &generator->attachment_pool, config->attach_directory,
+		    error)) != 0)
+		return status;
+	generator->message_attachments = xcalloc(
+	    generator->attachments.count + 1,
+	    sizeof(*generator->message_attachments));
 	generator->html = generator_load_template(config->html_path, error,
 	    &status);
 	if (generator->html == NULL)
@@ -392,6 +400,40 @@ generator_draft(struct generator *generator, time_t slot, long utc_offset,
 	 */
 	snprintf(draft->boundary, sizeof(draft->boundary), "=_%016llx",
 	    (unsigned long long) rng_next(rng));
+
+	/* Draws only when attachments are configured, so that runs
+	 * without them repeat the messages of earlier versions. */
+	if (generator->attachment_pool.count > 0
+	    && rng_uniform(rng) < generator->config->attach_rate)
+		draft->pool_attachment = &generator->attachment_pool.items[
+		    rng_below(rng, generator->attachment_pool.count)];
+	if (generator->attachments.count > 0 || draft->pool_attachment)
+		snprintf(draft->mixed_boundary, sizeof(draft->mixed_boundary),
+		    "=_%016llx", (unsigned long long) rng_next(rng));
+}
+
+/* Lists the message's attachments in the generator's scratch array: the
+ * --attach files in order, then the one from the folder. */
+static size_t
+generator_list_attachments(struct generator *generator,
+    const struct generator_draft *draft)
+{
+	struct message_attachment *list = generator->message_attachments;
+	const struct attachment *item;
+	size_t count = 0, i;
+
+	for (i = 0; i <= generator->attachments.count; i++) {
+		item = i < generator->attachments.count
+		    ? &generator->attachments.items[i] : draft->pool_attachment;
+		if (item == NULL)
+			continue;
+		list[count].filename = item->filename;
+		list[count].content_type = item->content_type;
+		list[count].data = item->data;
+		list[count].length = item->length;
+		count++;
+	}
+	return count;
 }
 
 void
@@ -423,6 +465,10 @@ generator_compose(struct generator *generator, time_t slot, long utc_offset,
 	fields.html_body = generator->html_body.data;
 	fields.html_length = generator->html_body.length;
 	fields.boundary = draft.boundary;
+	fields.attachments = generator->message_attachments;
+	fields.attachment_count = generator_list_attachments(generator, &draft);
+	fields.mixed_boundary = draft.mixed_boundary[0] ? draft.mixed_boundary
+	    : NULL;
 	message_render(&fields, output);
 }
 
@@ -437,6 +483,9 @@ generator_free(struct generator *generator)
 	template_free(generator->html);
 	template_free(generator->text);
 	free(generator->message_id_host);
+	attachment_list_free(&generator->attachments);
+	attachment_list_free(&generator->attachment_pool);
+	free(generator->message_attachments);
 	buf_free(&generator->html_body);
 	buf_free(&generator->text_body);
 	buf_free(&generator->scratch);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "attachment.h"
 #include "bounces.h"
 #include "buf.h"
 #include "domain_groups.h"
@@ -36,6 +37,10 @@ struct generator_config {
 	uint64_t seed;
 	int	seeded;			/* 0: seed comes from the kernel */
 	const char *zone;		/* for the Date header's offset */
+	const char *const *attach_paths;	/* attached to every message */
+	size_t	attach_count;
+	const char *attach_directory;	/* NULL: no random attachment */
+	double	attach_rate;		/* probability of one from the folder */
 };
 
 struct generator {
@@ -51,7 +56,10 @@ struct generator {
 	struct rng rng;
 	char   *message_id_host;	/* run token and host name */
 	size_t	skipped_rows;
+	struct attachment_list attachments;	/* --attach files */
+	struct attachment_list attachment_pool;	/* --attach-dir files */
 	/* Scratch space reused for every message. */
+	struct message_attachment *message_attachments;
 	struct buf html_body;
 	struct buf text_body;
 	struct buf scratch;
@@ -78,6 +86,8 @@ struct generator_draft {
 	char	date[128];
 	char	message_id[320];
 	char	boundary[24];		/* multipart boundary */
+	char	mixed_boundary[24];	/* "" when nothing is attached */
+	const struct attachment *pool_attachment;	/* or NULL */
 	time_t	time;
 	int	milliseconds;
 };
@@ -85,7 +95,8 @@ struct generator_draft {
 /*
  * Makes the random choices for one message of the slot that starts at
  * slot, whose local time is utc_offset seconds ahead of UTC. It draws the
- * sender, recipient, time, Message-ID, bounce and MIME boundary, so a
+ * sender, recipient, time, Message-ID, bounce and MIME boundary, then
+ * the attachment from the folder, if there is one, so a
  * seeded run repeats its files byte for byte apart from the Message-ID
  * host part. draft->bounce_me points into the generator and is valid
  * until the next call.

@@ -619,6 +619,77 @@ message_set_headers(GMimeMessage *message, const struct message_fields *f)
 		    f->extra_headers[i].value);
 }
 
+/* Makes GMime write the parameter, when it is not ASCII, in the RFC 2231
+ * form with UTF-8 (name*=utf-8''...). GMime would pick ISO-8859-1 for a
+ * name that fits it. */
+static void
+message_use_utf8(GMimeParamList *list, const char *name)
+{
+	GMimeParam *param = list ? g_mime_param_list_get_parameter(list, name)
+	    : NULL;
+
+	if (param == NULL)
+		return;
+	g_mime_param_set_charset(param, "utf-8");
+	g_mime_param_set_encoding_method(param,
+	    GMIME_PARAM_ENCODING_METHOD_RFC2231);
+}
+
+/*
+ * Returns a base64 part of the attachment with Content-Disposition
+ * attachment and its file name, also as the Content-Type name.
+ */
+static GMimeObject *
+message_attachment_part(const struct message_attachment *attachment)
+{
+	const char *slash = strchr(attachment->content_type, '/');
+	char *type = slash ? xstrndup(attachment->content_type,
+	    (size_t) (slash - attachment->content_type))
+	    : xstrdup("application");
+	GMimePart *part = g_mime_part_new_with_type(type,
+	    slash ? slash + 1 : "octet-stream");
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
+	    attachment->data, attachment->length);
+	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(
+	    stream, GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(part, content);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition(GMIME_OBJECT(part),
+	    GMIME_DISPOSITION_ATTACHMENT);
+	g_mime_part_set_filename(part, attachment->filename);
+	message_use_utf8(g_mime_content_disposition_get_parameters(
+	    g_mime_object_get_content_disposition(GMIME_OBJECT(part))),
+	    "filename");
+	message_use_utf8(g_mime_content_type_get_parameters(
+	    g_mime_object_get_content_type(GMIME_OBJECT(part))), "name");
+	g_object_unref(content);
+	g_object_unref(stream);
+	free(type);
+	return GMIME_OBJECT(part);
+}
+
+/* Wraps body in multipart/mixed with the attachments after it. Returns
+ * a new reference. */
+static GMimeObject *
+message_add_attachments(const struct message_fields *fields,
+    GMimeObject *body)
+{
+	GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
+	GMimeObject *part;
+	size_t i;
+
+	if (fields->mixed_boundary)
+		g_mime_multipart_set_boundary(mixed, fields->mixed_boundary);
+	g_mime_multipart_add(mixed, body);
+	for (i = 0; i < fields->attachment_count; i++) {
+		part = message_attachment_part(&fields->attachments[i]);
+		g_mime_multipart_add(mixed, part);
+		g_object_unref(part);
+	}
+	return GMIME_OBJECT(mixed);
+}
+
 void
 message_render(const struct message_fields *fields, struct buf *output)
 {
@@ -631,16 +702,20 @@ message_render(const struct message_fields *fields, struct buf *output)
 	    fields->html_length);
 	GByteArray *bytes = g_byte_array_new();
 	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(bytes);
+	GMimeObject *body;
 
 	message_set_headers(message, fields);
 	if (fields->boundary)
 		g_mime_multipart_set_boundary(alternative, fields->boundary);
 	g_mime_multipart_add(alternative, GMIME_OBJECT(text));
 	g_mime_multipart_add(alternative, GMIME_OBJECT(html));
-	g_mime_message_set_mime_part(message, GMIME_OBJECT(alternative));
+	body = fields->attachment_count > 0 ? message_add_attachments(fields,
+	    GMIME_OBJECT(alternative)) : g_object_ref(GMIME_OBJECT(alternative));
+	g_mime_message_set_mime_part(message, body);
 	g_mime_object_write_to_stream(GMIME_OBJECT(message), NULL, stream);
 	buf_append(output, bytes->data, bytes->len);
 
+	g_object_unref(body);
 	g_object_unref(stream);
 	g_object_unref(text);
 	g_object_unref(html);

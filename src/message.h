@@ -1,8 +1,10 @@
 /*
- * message - renders one generated message with GMime: multipart/
- * alternative with a text/plain and a text/html part in UTF-8, RFC 2047
- * encoded header text, folded headers, and a transfer encoding that keeps
- * the whole message 7-bit clean with no line over 998 bytes.
+ * message - renders one generated message with GMime. Its body is
+ * multipart/alternative with a text/plain and a text/html part in UTF-8.
+ * When there are attachments, that body is the first part of a
+ * multipart/mixed whose other parts are the base64 attachments. Header
+ * text is RFC 2047 encoded and folded, and each part's transfer encoding
+ * keeps the whole message 7-bit clean with no line over 998 bytes.
  */
 #ifndef MESSAGE_H
 #define MESSAGE_H
@@ -14,6 +16,14 @@
 struct header_field {
 	char   *name;
 	char   *value;
+};
+
+/* A file attached to a message. */
+struct message_attachment {
+	const char *filename;		/* UTF-8, without folders */
+	const char *content_type;	/* type/subtype */
+	const void *data;
+	size_t	length;
 };
 
 struct message_fields {
@@ -36,6 +46,10 @@ struct message_fields {
 	size_t	html_length;
 	const char *boundary;		/* multipart boundary, or NULL for a
 					 * random one */
+	const struct message_attachment *attachments;
+	size_t	attachment_count;
+	const char *mixed_boundary;	/* boundary of multipart/mixed, or
+					 * NULL for a random one */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "generator.h"
 #include "maildir.h"
 #include "msg.h"
+#include "profile.h"
 #include "slot.h"
 #include "traffic.h"
 
@@ -28,6 +29,11 @@ struct spoolgen_settings {
 	const char *spool;
 	const char *slot_text;
 	unsigned long slot_count;
+	int	slots_given;
+	const char *until_text;		/* NULL when not given */
+	const char *profile_path;	/* NULL: the built-in curve */
+	const char **attach_paths;
+	int	attach_rate_given;
 	long long daily_volume;		/* -1 when not given */
 	long long volume;		/* -1 when not given */
 	int	plan;
@@ -54,12 +60,19 @@ enum spoolgen_option {
 	OPTION_FIRST_NAMES, OPTION_LAST_NAMES, OPTION_DOMAIN_GROUPS,
 	OPTION_ADD_HEADER, OPTION_SEED, OPTION_PLAN, OPTION_SKIP_BAD_ROWS,
 	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP, OPTION_BOUNCE_WEIGHTS,
+	OPTION_UNTIL, OPTION_PROFILE, OPTION_ATTACH, OPTION_ATTACH_DIR,
+	OPTION_ATTACH_RATE,
 };
 
 static const struct option spoolgen_options[] = {
 	{"spool", required_argument, NULL, OPTION_SPOOL},
 	{"slot", required_argument, NULL, OPTION_SLOT},
 	{"slots", required_argument, NULL, OPTION_SLOTS},
+	{"until", required_argument, NULL, OPTION_UNTIL},
+	{"profile", required_argument, NULL, OPTION_PROFILE},
+	{"attach", required_argument, NULL, OPTION_ATTACH},
+	{"attach-dir", required_argument, NULL, OPTION_ATTACH_DIR},
+	{"attach-rate", required_argument, NULL, OPTION_ATTACH_RATE},
 	{"daily-volume", required_argument, NULL, OPTION_DAILY_VOLUME},
 	{"volume", required_argument, NULL, OPTION_VOLUME},
 	{"yahoo-backoff", required_argument, NULL, OPTION_YAHOO_BACKOFF},
@@ -82,8 +95,11 @@ static const struct option spoolgen_options[] = {
 };
 
 static const char spoolgen_usage[] =
-    "usage: spoolgen [--spool DIR] [--slot TIME|now] [--slots N]\n"
+    "usage: spoolgen [--spool DIR] [--slot TIME|now]\n"
+    "                [--slots N | --until TIME]\n"
     "                (--daily-volume N | --volume N) [--yahoo-backoff P]\n"
+    "                [--profile FILE] [--timezone ZONE]\n"
+    "                [--attach FILE]... [--attach-dir DIR [--attach-rate P]]\n"
     "                [--bounces CSV] [--sender-subjects CSV]\n"
     "                [--html-content FILE] [--txt-content FILE]\n"
     "                [--first-names FILE] [--last-names FILE]\n"
@@ -104,6 +120,9 @@ spoolgen_help(void)
 	    "                         offset, rounded down to its minute\n"
 	    "                         (default: now)\n"
 	    "  --slots N              consecutive slots to generate (default: 1)\n"
+	    "  --until TIME           generate every slot from --slot up to, but\n"
+	    "                         not including, TIME's minute; same forms\n"
+	    "                         as --slot; in place of --slots\n"
 	    "  --daily-volume N       messages per day, spread over the day by\n"
 	    "                         the traffic curve\n"
 	    "  --volume N             exactly N messages per slot\n"
@@ -127,6 +146,11 @@ spoolgen_help(void)
 	    "                         (default: DATA/domain_groups.csv)\n"
 	    "  --add-header NAME=VALUE  add this header to every message;\n"
 	    "                         repeatable\n"
+	    "  --attach FILE          attach FILE to every message; repeatable\n"
+	    "  --attach-dir DIR       attach a random regular file from DIR to\n"
+	    "                         a message with probability --attach-rate\n"
+	    "  --attach-rate P        probability (0..1) of an attachment from\n"
+	    "                         --attach-dir (default: 1)\n"
 	    "  --seed N               reproducible run (the traffic curve uses\n"
 	    "                         N too; without it, a fixed curve seed)\n"
 	    "  --plan                 print each slot's name and volume; write\n"
@@ -137,12 +161,22 @@ spoolgen_help(void)
 	    "  --skip-bad-rows        skip invalid CSV rows with a warning\n"
 	    "  --timezone ZONE        time zone of the traffic curve\n"
 	    "                         (default: America/New_York)\n"
+	    "  --profile FILE         traffic curve: 24 hourly or 1440 per-minute\n"
+	    "                         weights from local 00:00 on, separated by\n"
+	    "                         blanks or lines; '#' starts a comment\n"
+	    "                         (default: the built-in hourly curve)\n"
 	    "  --quiet                no progress line and no summary\n"
 	    "  --help                 show this help\n\n"
 	    "Placeholders in templates: {{top}} {{x_job}} {{name}} {{from_name}}\n"
 	    "{{from_addr}} {{first_name}} {{last_name}} {{to_name}} {{to_addr}}\n"
-	    "{{subject}} {{date}} {{message_id}}.\n");
+	    "{{subject}} {{date}} {{message_id}}.\n"
+	    "Attachments are base64 with a Content-Type from libmagic, at most\n"
+	    "25 MB each and 250 MB in all, read once at start-up.\n");
 }
+
+/* Maximum number of slots one run may write or plan: 19 years of
+ * minutes. */
+#define SPOOLGEN_MAX_SLOTS	10000000UL
 
 static void
 spoolgen_usage_error(const char *format, const char *value)
@@ -308,7 +342,22 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_SLOT: settings->slot_text = value; break;
 	case OPTION_SLOTS:
 		settings->slot_count = spoolgen_parse_count("--slots", value,
-		    10000000);
+		    SPOOLGEN_MAX_SLOTS);
+		settings->slots_given = 1;
+		break;
+	case OPTION_UNTIL: settings->until_text = value; break;
+	case OPTION_PROFILE: settings->profile_path = value; break;
+	case OPTION_ATTACH:
+		settings->attach_paths = xrealloc(settings->attach_paths,
+		    (config->attach_count + 1) * sizeof(char *));
+		settings->attach_paths[config->attach_count++] = value;
+		config->attach_paths = settings->attach_paths;
+		break;
+	case OPTION_ATTACH_DIR: config->attach_directory = value; break;
+	case OPTION_ATTACH_RATE:
+		config->attach_rate = spoolgen_parse_probability(
+		    "--attach-rate", value);
+		settings->attach_rate_given = 1;
 		break;
 	case OPTION_DAILY_VOLUME:
 		settings->daily_volume = (long long) spoolgen_parse_count(
@@ -347,7 +396,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_QUIET: settings->quiet = 1; break;
 	case OPTION_HELP:
 		spoolgen_help();
-		if (fflush(stdout) != 0)
+		if (fflush(stdout) != 0 || ferror(stdout))
 			msg_fatal(EX_IOERR, "write standard output: %s",
 			    strerror(errno));
 		exit(0);
@@ -379,9 +428,61 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 		    "N and --volume N");
 	if (settings->slot_count == 0)
 		spoolgen_usage_error("%s", "--slots must be at least 1");
+	if (settings->slots_given && settings->until_text)
+		spoolgen_usage_error("%s", "give at most one of --slots N and "
+		    "--until TIME");
+	if (settings->attach_rate_given
+	    && settings->generator.attach_directory == NULL)
+		spoolgen_usage_error("%s", "--attach-rate needs --attach-dir "
+		    "DIR");
+	if (!settings->attach_rate_given)
+		settings->generator.attach_rate = 1;
 	settings->generator.extra_headers = settings->headers;
 	settings->generator.extra_header_count = settings->header_count;
 	spoolgen_default_paths(settings);
+}
+
+/* Sets the slot count from --until: the slots from first up to, but not
+ * including, the minute of the --until time. */
+static void
+spoolgen_apply_until(struct spoolgen_settings *settings, time_t first)
+{
+	struct buf error = BUF_INIT;
+	time_t until;
+
+	if (settings->until_text == NULL)
+		return;
+	if (slot_parse(settings->until_text, time(NULL), &until, &error) < 0)
+		spoolgen_usage_error("--until: %s", error.data);
+	if (until <= first)
+		spoolgen_usage_error("invalid --until \"%s\": it must be a "
+		    "later minute than --slot", settings->until_text);
+	if ((unsigned long long) (until - first) / 60 > SPOOLGEN_MAX_SLOTS)
+		spoolgen_usage_error("invalid --until \"%s\": more than "
+		    "10000000 slots after --slot", settings->until_text);
+	settings->slot_count = (unsigned long) ((until - first) / 60);
+}
+
+/* Replaces the model's built-in curve with the --profile weights. */
+static void
+spoolgen_load_profile(const struct spoolgen_settings *settings,
+    struct traffic_model *model)
+{
+	struct buf error = BUF_INIT;
+	double *weights;
+	size_t count;
+	int status;
+
+	if (settings->profile_path == NULL)
+		return;
+	status = profile_load(settings->profile_path, &weights, &count,
+	    &error);
+	if (status != 0)
+		msg_fatal(status, "%s", error.data);
+	if (traffic_model_set_weights(model, weights, count) < 0)
+		msg_panic("profile_load() passed invalid weights from %s",
+		    settings->profile_path);
+	free(weights);
 }
 
 /* The traffic curve's seed when --seed is not given: fixed, so that
@@ -510,6 +611,7 @@ spoolgen_run(struct spoolgen_settings *settings)
 
 	if (slot_parse(settings->slot_text, time(NULL), &first, &error) < 0)
 		spoolgen_usage_error("%s", error.data);
+	spoolgen_apply_until(settings, first);
 	if (first < 0 || first + (time_t) settings->slot_count * 60
 	    > SPOOLGEN_LAST_SLOT + 60)
 		spoolgen_usage_error("%s", "the slots must lie between "
@@ -519,6 +621,7 @@ spoolgen_run(struct spoolgen_settings *settings)
 		? (unsigned long) settings->daily_volume : 0, config->seeded
 		? config->seed : SPOOLGEN_CURVE_SEED, config->zone, &error) < 0)
 		spoolgen_usage_error("%s", error.data);
+	spoolgen_load_profile(settings, &model);
 	if (settings->plan) {
 		status = spoolgen_print_plan(settings, &model, first);
 		traffic_model_free(&model);
@@ -561,6 +664,7 @@ main(int argc, char **argv)
 		free(settings.headers[i].value);
 	}
 	free(settings.headers);
+	free(settings.attach_paths);
 	for (i = 0; i < sizeof(settings.owned_paths)
 	    / sizeof(settings.owned_paths[0]); i++)
 		free(settings.owned_paths[i]);

@@ -1,6 +1,7 @@
 /*
  * traffic - the traffic model. For each local day it computes the expected
- * volume of every minute: the hourly curve interpolated linearly, times a
+ * volume of every minute: the hourly or per-minute profile interpolated
+ * linearly, times a
  * coarse factor in 0.7..1.3 held for 7-minute windows, times a fine factor
  * in 0.95..1.05, scaled so the day sums to the daily volume. A minute's
  * count is the difference of the rounded-down running sums, offset by a
@@ -84,22 +85,55 @@ traffic_model_init(struct traffic_model *model, unsigned long daily_volume,
 		return -1;
 	}
 	model->daily_volume = daily_volume;
-	memcpy(model->hourly, traffic_default_hourly, sizeof(model->hourly));
+	memcpy(model->weights, traffic_default_hourly,
+	    sizeof(traffic_default_hourly));
+	model->weight_count = 24;
 	model->zone = xstrdup(zone);
 	model->seed = seed;
 	model->day_start = (time_t) -1;
 	return 0;
 }
 
-/* The curve at a local time of day, interpolated between hour marks. */
+int
+traffic_model_set_weights(struct traffic_model *model, const double *weights,
+    size_t count)
+{
+	double total = 0;
+	size_t i;
+
+	if (count != 24 && count != TRAFFIC_MINUTES_PER_DAY)
+		return -1;
+	for (i = 0; i < count; i++) {
+		if (!isfinite(weights[i]) || weights[i] < 0)
+			return -1;
+		total += weights[i];
+	}
+	if (!(total > 0) || !isfinite(total))
+		return -1;
+	memcpy(model->weights, weights, count * sizeof(double));
+	model->weight_count = (int) count;
+	model->day_start = (time_t) -1;
+	return 0;
+}
+
+/* The curve at a local time of day, interpolated between the profile's
+ * points: hour marks for 24 weights, minute marks for 1440. */
 static double
 traffic_curve_at(const struct traffic_model *model, const struct tm *local)
 {
-	double fraction = (local->tm_min + local->tm_sec / 60.0) / 60.0;
-	int hour = local->tm_hour;
+	double seconds = local->tm_hour * 3600.0 + local->tm_min * 60.0
+	    + local->tm_sec;
+	double step = 86400.0 / model->weight_count;
+	double fraction;
+	int point;
 
-	return model->hourly[hour] * (1 - fraction)
-	    + model->hourly[(hour + 1) % 24] * fraction;
+	if (seconds >= 86400)		/* a leap second, 23:59:60 */
+		seconds = 86399;
+	point = (int) (seconds / step) % model->weight_count;
+	fraction = (seconds - point * step) / step;
+
+	return model->weights[point] * (1 - fraction)
+	    + model->weights[(point + 1) % model->weight_count] * fraction;
 }
 
 /* Finds the UTC start of the local day that contains time, and of the
@@ -142,6 +176,12 @@ traffic_build_day(struct traffic_model *model, time_t day_start, int minutes)
 		localtime_r(&at, &local);
 		weight[m] = traffic_curve_at(model, &local) * coarse * fine;
 		total += weight[m];
+	}
+	/* A profile can be 0 for every minute of a short DST day. */
+	if (!(total > 0)) {
+		for (m = 0; m < minutes; m++)
+			weight[m] = 1;
+		total = minutes;
 	}
 	phase = rng_to_unit(rng_hash(model->seed,
 	    traffic_key(TRAFFIC_KEY_PHASE, first_minute)));
@@ -190,8 +230,8 @@ traffic_model_curve(struct traffic_model *model, time_t time)
 	traffic_zone_enter(model, &scope);
 	localtime_r(&time, &local);
 	traffic_zone_leave(&scope);
-	for (i = 0; i < 24; i++)
-		mean += model->hourly[i] / 24;
+	for (i = 0; i < model->weight_count; i++)
+		mean += model->weights[i] / model->weight_count;
 	return traffic_curve_at(model, &local) / mean;
 }
 

@@ -334,3 +334,131 @@ Test(traffic, utc_offset, .init = use_zone)
 	    traffic_model_utc_offset(&model, 1780272000), -4 * 3600);
 	traffic_model_free(&model);
 }
+
+Test(traffic, set_weights_rejects_invalid, .init = use_zone)
+{
+	struct traffic_model model;
+	double weights[TRAFFIC_MINUTES_PER_DAY] = {0};
+	static const size_t bad_counts[] = {0, 1, 23, 25, 1439};
+	size_t i;
+
+	model_init(&model, 100, 1);
+	for (i = 0; i < sizeof(bad_counts) / sizeof(bad_counts[0]); i++) {
+		weights[0] = 1;
+		cr_expect_eq(traffic_model_set_weights(&model, weights,
+		    bad_counts[i]), -1, "%zu weights: accepted, expected -1",
+		    bad_counts[i]);
+	}
+	weights[0] = 0;
+	cr_expect_eq(traffic_model_set_weights(&model, weights, 24), -1,
+	    "24 zero weights: accepted, expected -1");
+	weights[3] = -1;
+	weights[4] = 2;
+	cr_expect_eq(traffic_model_set_weights(&model, weights, 24), -1,
+	    "a negative weight: accepted, expected -1");
+	weights[3] = NAN;
+	cr_expect_eq(traffic_model_set_weights(&model, weights, 24), -1,
+	    "a NaN weight: accepted, expected -1");
+	traffic_model_free(&model);
+}
+
+/* A per-minute profile with weight only from 12:00 to 12:59 local time. */
+static void
+noon_hour_profile(double weights[TRAFFIC_MINUTES_PER_DAY])
+{
+	int m;
+
+	for (m = 0; m < TRAFFIC_MINUTES_PER_DAY; m++)
+		weights[m] = m >= 720 && m < 780 ? 1 : 0;
+}
+
+Test(traffic, minute_profile_stays_in_hour, .init = use_zone)
+{
+	double weights[TRAFFIC_MINUTES_PER_DAY];
+	struct traffic_model model;
+	time_t start = local_midnight(2026, 6, 1);
+	unsigned long volume;
+	long m;
+
+	noon_hour_profile(weights);
+	model_init(&model, 6000, 7);
+	cr_assert_eq(traffic_model_set_weights(&model, weights,
+	    TRAFFIC_MINUTES_PER_DAY), 0, "valid minute profile rejected");
+	for (m = 0; m < 1440; m++) {
+		volume = traffic_model_volume(&model, start + m * 60);
+		if (m >= 720 && m < 780)
+			cr_expect_gt(volume, 0, "minute %ld: volume 0, "
+			    "expected more", m);
+		else
+			cr_expect_eq(volume, 0, "minute %ld: volume %lu, "
+			    "expected 0", m, volume);
+	}
+	cr_expect_eq(sum_slots(&model, start, 1440), 6000,
+	    "day sum differs from 6000");
+	traffic_model_free(&model);
+}
+
+Test(traffic, minute_profile_day_sums, .init = use_zone)
+{
+	double weights[TRAFFIC_MINUTES_PER_DAY];
+	struct traffic_model model;
+	size_t d;
+
+	noon_hour_profile(weights);
+	model_init(&model, 999, 3);
+	cr_assert_eq(traffic_model_set_weights(&model, weights,
+	    TRAFFIC_MINUTES_PER_DAY), 0, "valid minute profile rejected");
+	for (d = 0; d < sizeof(day_cases) / sizeof(day_cases[0]); d++) {
+		const struct day_case *day = &day_cases[d];
+		time_t start = local_midnight(day->year, day->month, day->day);
+		unsigned long long total = sum_slots(&model, start,
+		    day->minutes);
+
+		cr_expect_eq(total, 999, "%04d-%02d-%02d: slots sum to %llu, "
+		    "expected 999", day->year, day->month, day->day, total);
+	}
+	traffic_model_free(&model);
+}
+
+Test(traffic, minute_profile_curve, .init = use_zone)
+{
+	double weights[TRAFFIC_MINUTES_PER_DAY];
+	struct traffic_model model;
+	time_t start = local_midnight(2026, 6, 1);
+	double mean = 60.0 / 1440, curve;
+
+	noon_hour_profile(weights);
+	model_init(&model, 100, 3);
+	cr_assert_eq(traffic_model_set_weights(&model, weights,
+	    TRAFFIC_MINUTES_PER_DAY), 0, "valid minute profile rejected");
+	curve = traffic_model_curve(&model, start + 720 * 60);
+	cr_expect_float_eq(curve, 1 / mean, 1e-9, "12:00: curve %g, "
+	    "expected %g", curve, 1 / mean);
+	curve = traffic_model_curve(&model, start + 719 * 60 + 30);
+	cr_expect_float_eq(curve, 0.5 / mean, 1e-9, "11:59:30: curve %g, "
+	    "expected %g (halfway between minutes)", curve, 0.5 / mean);
+	curve = traffic_model_curve(&model, start + 781 * 60);
+	cr_expect_float_eq(curve, 0, 1e-9, "13:01: curve %g, expected 0",
+	    curve);
+	traffic_model_free(&model);
+}
+
+Test(traffic, hourly_profile_interpolates, .init = use_zone)
+{
+	double weights[24] = {0};
+	struct traffic_model model;
+	time_t start = local_midnight(2026, 6, 1);
+	double curve;
+
+	weights[12] = 24;		/* mean 1 */
+	model_init(&model, 100, 3);
+	cr_assert_eq(traffic_model_set_weights(&model, weights, 24), 0,
+	    "valid hourly profile rejected");
+	curve = traffic_model_curve(&model, start + 11 * 3600 + 1800);
+	cr_expect_float_eq(curve, 12, 1e-9, "11:30: curve %g, expected 12",
+	    curve);
+	curve = traffic_model_curve(&model, start + 12 * 3600 + 2700);
+	cr_expect_float_eq(curve, 6, 1e-9, "12:45: curve %g, expected 6",
+	    curve);
+	traffic_model_free(&model);
+}
