@@ -463,20 +463,32 @@ session_may_start(const struct smtp_session *session)
 	return count < 2;
 }
 
-/* Starts what transactions it can; sends QUIT when nothing is left. */
+/* Starts what transactions it can; sends QUIT when nothing is left. A
+ * session whose next claim waits for --rate or --duration stays open. */
 static void
 session_start_transactions(struct smtp_session *session)
 {
+	struct inject_queue *queue = session->settings->queue;
 	struct inject_message *message;
 
 	while (session_may_start(session)) {
-		message = inject_queue_claim(session->settings->queue);
+		message = inject_queue_claim(queue, smtp_session_now());
 		if (message == NULL)
 			break;
+
+		/* RFC 6152: 8-bit data needs 8BITMIME; nothing is changed to
+		 * make it fit. */
+		if (message->envelope.eight_bit &&
+		    !session->capabilities.eight_bit_mime) {
+			inject_queue_reject(queue, message, "the data has bytes above 127 and the server does not offer 8BITMIME");
+			continue;
+		}
 		transaction_start(session, message);
 	}
 	if (session->state == SESSION_READY && session->transactions == NULL &&
-	    session->expected_count == 0)
+	    session->expected_count == 0 &&
+	    (session->started >= session->settings->messages_per_connection ||
+	    inject_queue_pending(queue) == 0))
 		send_quit(session);
 }
 
@@ -855,6 +867,13 @@ session_time_out(struct smtp_session *session)
 {
 	unsigned seconds = (unsigned)(session_stage_timeout(session) / 1000);
 
+	/* A session waiting for its next paced claim is not late. */
+	if (session->state == SESSION_READY && session->expected_count == 0 &&
+	    !session->writing_data) {
+		session_touch(session);
+		return;
+	}
+
 	/* Every message has its final reply; the 221 is only a courtesy. */
 	if (session->state == SESSION_QUITTING) {
 		close(session->fd);
@@ -882,6 +901,8 @@ smtp_session_process(struct smtp_session *session, short revents,
 	} else if (revents & (POLLIN | POLLERR | POLLHUP)) {
 		session_read(session);
 	}
+	if (session->state == SESSION_READY)
+		session_start_transactions(session);
 	if (session->fd >= 0 && session->state != SESSION_CONNECTING)
 		session_flush(session);
 	if (session->fd >= 0 && now_ms >= session->deadline)

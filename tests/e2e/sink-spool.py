@@ -15,9 +15,12 @@
       smtp-sink header block. Prints one line per problem, exits 1 if any.
 
 The expected envelope and content are computed here independently of
-spoolinject: sender from Return-Path, else From; recipients from To, Cc
-and Bcc parsed with email.utils, repeats dropped; Return-Path and Bcc
-fields left out; every line end (LF, CRLF, a run of CRs) made one line end.
+spoolinject: sender from Return-Path, else From; recipients from the
+Delivered-To fields at the top of the header (before any field other than
+Return-Path, X-Original-To and Delivered-To), else from To, Cc and Bcc,
+parsed with email.utils, repeats dropped; Return-Path, Bcc and the top
+Delivered-To fields left out; every line end (LF, CRLF, a run of CRs) made
+one line end.
 """
 
 import email.utils
@@ -141,7 +144,16 @@ def expected_message(data):
         froms = [value for name, value, _ in fields if name == "from"]
         sender = email.utils.getaddresses(froms[:1])[0][1]
     recipients = []
-    values = [value for name, value, _ in fields if name in ("to", "cc", "bcc")]
+    top = []
+    for field in fields:
+        if field[0] not in ("return-path", "x-original-to", "delivered-to"):
+            break
+        if field[0] == "delivered-to":
+            top.append(field)
+    values = [value for _, value, _ in top]
+    if not top:
+        values = [value for name, value, _ in fields
+                  if name in ("to", "cc", "bcc")]
     for _, address in email.utils.getaddresses(values):
         if address and not any(same_address(address, r) for r in recipients):
             recipients.append(address)
@@ -149,6 +161,8 @@ def expected_message(data):
     for name, _, indexes in fields:
         if name in ("return-path", "bcc"):
             dropped.update(indexes)
+    for _, _, indexes in top:
+        dropped.update(indexes)
     content = [line for index, line in enumerate(lines)
                if index not in dropped]
     return sender, recipients, content
