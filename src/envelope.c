@@ -429,7 +429,9 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 	char   *rejected = NULL;
 	size_t	i;
 
-	if (scan->return_path == NULL ||
+	if (options->sender != NULL)
+		envelope->sender = xstrdup(options->sender);
+	else if (scan->return_path == NULL ||
 	    !sender_from_return_path(envelope, scan->return_path)) {
 		if (scan->from != NULL)
 			rejected = parse_address_field(envelope, scan->from,

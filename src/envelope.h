@@ -37,6 +37,8 @@ struct envelope_options {
 	const char *prefix;	/* header lines to insert at the top ("Name:
 				 * value" lines, each ending in LF or CRLF),
 				 * or NULL */
+	const char *sender;	/* replaces the sender of the header ("" for
+				 * the null sender), or NULL */
 	char *const *recipients;	/* replace the recipients of the
 					 * header, or NULL */
 	size_t	recipient_count;
@@ -50,8 +52,9 @@ enum envelope_status {
 
 /*
  * Fills envelope from the message bytes. A first line starting with
- * "From " (an mbox separator) is left out. The sender is the first
- * Return-Path address, else the first From address. The recipients are
+ * "From " (an mbox separator) is left out. The sender is options->sender
+ * when given, else the first Return-Path address, else the first From
+ * address. The recipients are
  * options->recipients when given; else the addresses of the Delivered-To
  * fields at the top of the header (before any field other than
  * Return-Path, Delivered-To and X-Original-To), as an MTA's final

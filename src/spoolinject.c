@@ -28,7 +28,8 @@
 #define USAGE "usage: spoolinject [--server HOST[:PORT]] " \
 	"[--max-connections N] [--messages-per-connection N] " \
 	"[--add-header NAME=VALUE]... [--helo NAME] [--timeout SECONDS] " \
-	"[--log FILE] [--keep | --delete] [--recursive] [--to ADDRESS]... " \
+	"[--log FILE] [--keep | --delete] [--recursive] [--from ADDRESS] " \
+	"[--to ADDRESS]... " \
 	"[--shard K/N] [--duration SECONDS] [--rate MESSAGES_PER_SECOND] " \
 	"MAILDIR_OR_SPOOL..."
 
@@ -59,6 +60,7 @@ struct settings {
 	const char *log_path;		/* NULL: no log */
 	enum inject_disposal disposal;
 	bool	recursive;
+	const char *sender;		/* --from address, or NULL */
 	char  **recipients;		/* --to addresses, or NULL */
 	size_t	recipient_count;
 	unsigned shard;			/* 1 to shard_count */
@@ -115,6 +117,8 @@ static const struct option_help {
 	    "(default: move new/ to cur/)" } },
 	{ "--recursive", { "also send the Maildir++ subfolders (.Name)",
 	    "(default: off)" } },
+	{ "--from ADDRESS", { "use ADDRESS as the sender instead of the",
+	    "header's; \"\" is the null sender" } },
 	{ "--to ADDRESS", { "send to ADDRESS instead of the header's",
 	    "recipients; may be repeated" } },
 	{ "--shard K/N", { "send only the files whose name hash modulo N",
@@ -211,18 +215,25 @@ parse_add_header(struct settings *settings, const char *text)
 	free(name);
 }
 
-/* Checks an address for RCPT TO:<...> and adds it to the --to list. */
+/* Checks an address for MAIL FROM:<...> or RCPT TO:<...>. */
 static void
-parse_to(struct settings *settings, const char *text)
+check_address(const char *option, const char *text)
 {
 	const unsigned char *p;
 
-	if (text[0] == '\0')
-		usage_error("invalid --to value \"\": the address is empty");
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
 		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
-			usage_error("invalid --to value \"%s\": spaces, control characters and angle brackets are not allowed", text);
+			usage_error("invalid %s value \"%s\": spaces, control characters and angle brackets are not allowed", option, text);
 	}
+}
+
+/* Checks an address and adds it to the --to list. */
+static void
+parse_to(struct settings *settings, const char *text)
+{
+	if (text[0] == '\0')
+		usage_error("invalid --to value \"\": the address is empty");
+	check_address("--to", text);
 	settings->recipients = xrealloc(settings->recipients,
 	    (settings->recipient_count + 1) * sizeof(char *));
 	settings->recipients[settings->recipient_count++] = xstrdup(text);
@@ -304,6 +315,7 @@ enum option_id {
 	OPTION_KEEP,
 	OPTION_DELETE,
 	OPTION_RECURSIVE,
+	OPTION_FROM,
 	OPTION_TO,
 	OPTION_SHARD,
 	OPTION_DURATION,
@@ -323,6 +335,7 @@ static const struct option long_options[] = {
 	{ "keep", no_argument, NULL, OPTION_KEEP },
 	{ "delete", no_argument, NULL, OPTION_DELETE },
 	{ "recursive", no_argument, NULL, OPTION_RECURSIVE },
+	{ "from", required_argument, NULL, OPTION_FROM },
 	{ "to", required_argument, NULL, OPTION_TO },
 	{ "shard", required_argument, NULL, OPTION_SHARD },
 	{ "duration", required_argument, NULL, OPTION_DURATION },
@@ -370,6 +383,10 @@ settings_apply(struct settings *settings, int option, const char *value)
 		break;
 	case OPTION_RECURSIVE:
 		settings->recursive = true;
+		break;
+	case OPTION_FROM:
+		check_address("--from", value);
+		settings->sender = value;
 		break;
 	case OPTION_TO:
 		parse_to(settings, value);
@@ -691,6 +708,7 @@ queue_create(const struct settings *settings, FILE *log)
 
 	memset(&options, 0, sizeof(options));
 	options.envelope.prefix = settings->header_prefix.data;
+	options.envelope.sender = settings->sender;
 	options.envelope.recipients = settings->recipients;
 	options.envelope.recipient_count = settings->recipient_count;
 	options.disposal = settings->disposal;
