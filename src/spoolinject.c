@@ -651,6 +651,11 @@ pool_check_signals(struct session_pool *pool, bool *stopping)
 		inject_queue_stop(pool->settings->queue);
 		progress_clear(&pool->progress);
 		msg_info("stopping: no new transactions; %zu session(s) finish what is in flight; a second signal abandons it", pool->active);
+
+		/* Idle sessions send QUIT now instead of at their deadline. */
+		for (i = 0; i < pool->active; i++)
+			smtp_session_process(pool->sessions[i], 0,
+			    smtp_session_now());
 	}
 	if (stop_signal_count < 2)
 		return true;
