@@ -724,6 +724,28 @@ session_dispatch_command(struct smtp_session *session,
 	}
 }
 
+/* Returns whether the session has sent transactions and waits, with
+ * nothing in flight, for the next claim that --rate or --duration allows.
+ * A session that never started one is not idle, so a server that closes
+ * every new session still counts as failing. */
+static bool
+session_idle(const struct smtp_session *session)
+{
+	return session->state == SESSION_READY && session->started > 0 &&
+	    session->expected_count == 0 && session->transactions == NULL &&
+	    session->out_sent == session->out.length;
+}
+
+/* Ends an idle session that the server closed, or announced to close with
+ * 421, after its own idle timeout: nothing was lost, so it is no failure. */
+static void
+session_end_idle(struct smtp_session *session)
+{
+	close(session->fd);
+	session->fd = -1;
+	session->state = SESSION_DONE;
+}
+
 /* Matches a reply to the oldest command that awaits one. */
 static void
 session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
@@ -732,6 +754,10 @@ session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
 	const struct command_info *info;
 	char   *text;
 
+	if (session_idle(session) && reply->code == 421) {
+		session_end_idle(session);
+		return;
+	}
 	if (session->expected_count == 0) {
 		text = smtp_reply_text(reply, " / ");
 		session_fail(session, "unexpected reply without a command: %03d %s", reply->code, text);
@@ -788,6 +814,10 @@ session_feed(struct smtp_session *session, const char *bytes, size_t length)
 static void
 session_closed_by_server(struct smtp_session *session)
 {
+	if (session_idle(session)) {
+		session_end_idle(session);
+		return;
+	}
 	if (session->state == SESSION_QUITTING) {
 		close(session->fd);
 		session->fd = -1;

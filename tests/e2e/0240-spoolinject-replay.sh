@@ -266,6 +266,160 @@ for row in sorted(csv.reader(open(sys.argv[1], newline=""))):
 	stop_server "$SINK_PID"
 }
 
+# make_message MAILDIR NAME [BODY]: a small message in MAILDIR/new.
+make_message() {
+	mkdir -p "$1/new" "$1/cur" "$1/tmp"
+	printf 'From: s@example.com\nTo: r@example.net\nMessage-ID: <%s@example.com>\n\n%s\n' \
+		"$2" "${3:-Body.}" >"$1/new/$2"
+}
+
+# --delete unlinks answered files; a locally rejected one goes to cur/.
+run_delete() {
+	local maildir=$WORK/delete
+	make_message "$maildir" 1700000001.M1P1.host
+	make_message "$maildir" 1700000002.M2P1.host
+	printf 'From: s@example.com\n\nno recipient\n' \
+		>"$maildir/new/1700000003.M3P1.host"
+	start_bounce_sink delete
+	inject delete --server "127.0.0.1:$PORT" --delete "$maildir"
+	check_eq "--delete: exit status" "$STATUS" 0
+	check_eq "--delete: accepted" "$(summary accepted)" 2
+	check_eq "--delete: new/ empty" "$(ls "$maildir/new")" ""
+	check_eq "--delete: only the rejected file kept" "$(ls "$maildir/cur")" \
+		"1700000003.M3P1.host:2,"
+	stop_server "$SINK_PID"
+}
+
+# A server without 8BITMIME: 8-bit data is rejected locally, not changed.
+run_no_8bitmime() {
+	local maildir=$WORK/8bit sink_user=() dump=$WORK/8bit-dump
+	[ "$(id -u)" = 0 ] && sink_user=(-u nobody)
+	make_message "$maildir" 1700000001.M1P1.host "Caf$(printf '\303\251')."
+	make_message "$maildir" 1700000002.M2P1.host
+	mkdir -p "$dump" && chmod 777 "$dump"
+	PORT=$(free_port)
+	start_server "$SMTP_SINK" "${sink_user[@]}" -8 -d "$dump/%M." \
+		"127.0.0.1:$PORT" 10
+	SINK_PID=$SERVER_PID
+	wait_port "$PORT"
+	inject 8bit --server "127.0.0.1:$PORT" --log "$WORK/8bit.csv" "$maildir"
+	check_eq "no 8BITMIME: exit status" "$STATUS" 0
+	check_eq "no 8BITMIME: accepted" "$(summary accepted)" 1
+	check_eq "no 8BITMIME: rejected locally" "$(summary 'rejected locally')" 1
+	check_eq "no 8BITMIME: one message received" "$(ls "$dump" | wc -l)" 1
+	check "no 8BITMIME: reason logged" grep -q \
+		'"1700000001.M1P1.host","","","","the data has bytes above 127 and the server does not offer 8BITMIME","<1700000001.M1P1.host@example.com>"' \
+		"$WORK/8bit.csv"
+	check "no 8BITMIME: reason warned" grep -q 'does not offer 8BITMIME' \
+		"$OUT.err"
+	stop_server "$SINK_PID"
+}
+
+# --duration and --rate spread the starts; a server closing an idle
+# session between paced messages is no failure.
+run_pacing() {
+	local maildir=$WORK/pace i started elapsed
+	for i in 01 02 03 04 05 06 07 08 09 10 11; do
+		make_message "$maildir" "17000000$i.M${i}P1.host"
+	done
+	start_bounce_sink pace
+	started=$(date +%s%N)
+	inject pace --server "127.0.0.1:$PORT" --keep --duration 2.2 "$maildir"
+	elapsed=$((($(date +%s%N) - started) / 1000000))
+	check_eq "--duration: accepted" "$(summary accepted)" 11
+	check "--duration: last start after 2 s" test "$elapsed" -ge 2000
+	check "--duration: done within 3.5 s" test "$elapsed" -le 3500
+	started=$(date +%s%N)
+	inject rate --server "127.0.0.1:$PORT" --keep --rate 10 \
+		--duration 0.1 "$maildir"
+	elapsed=$((($(date +%s%N) - started) / 1000000))
+	check_eq "--rate: accepted" "$(summary accepted)" 11
+	check "--rate: capped below --duration" test "$elapsed" -ge 1000
+	stop_server "$SINK_PID"
+
+	cat >"$WORK/idle.txt" <<'SCRIPT'
+S: 220 mx.example.net ESMTP
+C: EHLO *
+S: 250-mx.example.net
+S: 250 PIPELINING
+C: MAIL FROM:<s@example.com>
+C: RCPT TO:<r@example.net>
+C: DATA
+S: 250 Ok
+S: 250 Ok
+S: 354 go ahead
+C: <data>
+S: 250 Ok
+S: 421 4.4.2 idle timeout
+@close
+@next-connection
+S: 220 mx.example.net ESMTP
+C: EHLO *
+S: 250-mx.example.net
+S: 250 PIPELINING
+C: MAIL FROM:<s@example.com>
+C: RCPT TO:<r@example.net>
+C: DATA
+S: 250 Ok
+S: 250 Ok
+S: 354 go ahead
+C: <data>
+S: 250 Ok
+C: QUIT
+S: 221 Bye
+@expect-eof
+SCRIPT
+	rm -f "$maildir"/new/*
+	make_message "$maildir" 1700000001.M1P1.host
+	make_message "$maildir" 1700000002.M2P1.host
+	mkdir -p "$WORK/idle-data"
+	start_server $SINK_PYTHON "$TOP/tests/e2e/scripted-server.py" \
+		--script "$WORK/idle.txt" --port-file "$WORK/idle.port" \
+		--report "$WORK/idle.report" --data-dir "$WORK/idle-data"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$WORK/idle.port" ] && break
+		sleep 0.05
+	done
+	inject idle --server "127.0.0.1:$(cat "$WORK/idle.port")" \
+		--max-connections 1 --rate 2 "$maildir"
+	check_eq "idle close: exit status" "$STATUS" 0
+	check_eq "idle close: accepted" "$(summary accepted)" 2
+	check_eq "idle close: no warning" "$(cat "$OUT.err")" ""
+	stop_server "$SERVER_PID"
+	check_eq "idle close: two connections, no deviation" \
+		"$("$SINK_PYTHON" -c 'import json, sys
+entries = [json.loads(line) for line in open(sys.argv[1])]
+print(len(entries), sum(len(entry["errors"]) for entry in entries))' \
+			"$WORK/idle.report")" "2 0"
+}
+
+# Invalid values of the replay options.
+run_usage() {
+	local option
+	for option in "--shard 0/3" "--shard 4/3" "--shard 1" "--shard 1/0" \
+		"--rate 0" "--rate x" "--duration -1" "--keep --delete" \
+		"--to a<b@example.net" "--from a>b"; do
+		STATUS=0
+		# shellcheck disable=SC2086
+		"$SPOOLINJECT" $option "$WORK" >/dev/null 2>"$WORK/usage.err" ||
+			STATUS=$?
+		check_eq "usage: $option" "$STATUS" 64
+	done
+	STATUS=0
+	"$SPOOLINJECT" --to "" "$WORK" >/dev/null 2>&1 || STATUS=$?
+	check_eq "usage: empty --to" "$STATUS" 64
+	"$SPOOLINJECT" --help >"$WORK/help.out"
+	for option in --keep --delete --recursive --from --to --shard \
+		--duration --rate; do
+		check "usage: --help lists $option" grep -q -- "^  $option" \
+			"$WORK/help.out"
+	done
+}
+
+run_delete
+[ -x "$SMTP_SINK" ] && run_no_8bitmime
+run_pacing
+run_usage
 if [ -d "$CASE20" ]; then
 	run_case_20
 else
