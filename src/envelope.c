@@ -192,8 +192,8 @@ scan_header_line(struct header_scan *scan, const char *line, size_t length)
 	    field_is(line, content, "Bcc");
 
 	/* Final delivery puts Return-Path, X-Original-To (Postfix) and
-	 * Delivered-To lines on top; the Delivered-To lines there name the
-	 * recipients, and those further down are trace fields of older hops. */
+	 * Delivered-To lines on top. The Delivered-To lines there name the
+	 * recipients. Those further down are trace fields of older hops. */
 	scan->top_delivered_to = scan->at_top &&
 	    field_is(line, content, "Delivered-To");
 	if (scan->top_delivered_to)

@@ -1,8 +1,8 @@
 /*
  * inject_queue - pending message files of Maildirs. A message is claimed
  * with flock() on its file and stays locked until its file has moved out
- * of new/, so two spoolinject runs over one spool never send the same file
- * while both run (with --keep nothing moves, so they may). The lock ends
+ * of new/. So two spoolinject runs over one spool never send the same file
+ * while both run, unless --keep leaves the files in place. The lock ends
  * with the process, so a killed run leaves no stale claim.
  */
 #include <csv.h>

@@ -1,9 +1,9 @@
 /*
  * inject_queue - the messages spoolinject sends: pending files in new/ (and
- * with --keep in cur/) of each Maildir, claimed one at a time with a lock,
- * and moved to cur/, deleted or kept once the server has given a final
- * reply. Also paces the claims, keeps the outcome counts and writes the
- * per-recipient CSV log.
+ * with --keep in cur/) of each Maildir, claimed one at a time with a lock.
+ * Once the server has given a final reply, a file is moved to cur/,
+ * deleted or kept. The queue also paces the claims, keeps the outcome
+ * counts and writes the per-recipient CSV log.
  */
 #ifndef INJECT_QUEUE_H
 #define INJECT_QUEUE_H
@@ -33,14 +33,14 @@ enum inject_state {
 					 * process; not counted */
 };
 
-/* What happens to a file once the server has given its final reply. */
+/* Disposal of a file once the server has given its final reply. */
 enum inject_disposal {
 	INJECT_MOVE,			/* new/NAME to cur/NAME:2, */
 	INJECT_KEEP,			/* stays where it is */
 	INJECT_DELETE			/* unlinked */
 };
 
-/* How the queue finds and treats its files. */
+/* Options for finding and disposing of the queue's files. */
 struct inject_queue_options {
 	struct envelope_options envelope;	/* for every message */
 	enum inject_disposal disposal;	/* INJECT_KEEP also reads cur/ */
@@ -117,7 +117,7 @@ struct inject_message *inject_queue_claim(struct inject_queue *queue,
 
 /*
  * Records the final outcome of a claimed message and disposes of its file
- * as the options say: moved from new/ to cur/ (with the Maildir info ":2,"
+ * as the options set: moved from new/ to cur/ (with the Maildir info ":2,"
  * appended unless it has an info part), kept, or deleted. reply is the
  * reply that decided the outcome, or NULL for a local rejection; with
  * INJECT_DELETE, a locally rejected file is moved to cur/ and not
@@ -129,7 +129,7 @@ void	inject_queue_answer(struct inject_queue *queue,
 	    const struct smtp_reply *reply);
 
 /* Rejects a claimed message without sending it: warns and logs reason,
- * then answers it as rejected with no reply. */
+ * then records it as rejected with no reply. */
 void	inject_queue_reject(struct inject_queue *queue,
 	    struct inject_message *message, const char *reason);
 

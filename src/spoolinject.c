@@ -457,7 +457,7 @@ resolve_server(const struct settings *settings)
 }
 
 /* SIGINT and SIGTERM received so far. They are blocked except inside
- * ppoll(), so the loop sees each one before it waits again. */
+ * ppoll(), so the loop checks each one before it waits again. */
 static volatile sig_atomic_t stop_signal_count;
 
 static void

@@ -1,9 +1,10 @@
 #!/bin/bash
-# spoolinject replaying Maildirs it did not write: the Maildir names of
-# Dovecot, mbsync and offlineimap, Maildir++ subfolders, the envelope from
-# Delivered-To, --from and --to, and real-world messages that must arrive
-# unchanged apart from CRLF line ends, dot-stuffing and the left-out
-# lines (top Return-Path and Delivered-To, Bcc, a first mbox "From ").
+# spoolinject replaying Maildirs it did not write. The checks cover the
+# Maildir names of Dovecot, mbsync and offlineimap, Maildir++ subfolders,
+# the envelope from Delivered-To, --from and --to, pacing and --delete.
+# Real-world messages must arrive unchanged apart from CRLF line ends,
+# dot-stuffing and the left-out lines (top Return-Path and Delivered-To,
+# Bcc, a first mbox "From ").
 source "$(dirname "$0")/lib.sh"
 
 BOUNCE_SINK="$SINK_PYTHON $TOP/tools/bounce-sink"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# spoolinject loses no message and sends none twice while it runs: two
-# injectors at once on one spool, shards that partition a spool, SIGTERM
-# in the middle of a run, and 50 runs killed with SIGKILL at random
-# moments followed by one run to completion. bounce-sink accepts every
-# message (the senders' bounce_rate is 0) and dumps it, and the dump is
-# counted by Message-ID.
+# spoolinject loses no message and sends none twice while it runs. The
+# checks: two injectors at once on one spool, shards that partition a
+# spool, SIGTERM in the middle of a run, and 50 runs killed with SIGKILL
+# at random moments followed by one run to completion. bounce-sink
+# accepts every message (the senders' bounce_rate is 0) and dumps it, and
+# the dump is counted by Message-ID.
 source "$(dirname "$0")/lib.sh"
 
 BOUNCE_SINK="$SINK_PYTHON $TOP/tools/bounce-sink"
