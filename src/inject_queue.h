@@ -30,7 +30,8 @@ enum inject_state {
 	INJECT_ANSWERED,		/* moved to cur/ */
 	INJECT_LEFT_PENDING,		/* stays in new/ after this run */
 	INJECT_SKIPPED			/* vanished or locked by another
-					 * process; not counted */
+					 * process; counted as skipped, not
+					 * as pending */
 };
 
 /* Disposal of a file once the server has given its final reply. */

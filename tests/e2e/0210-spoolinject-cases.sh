@@ -38,8 +38,8 @@ summary() {
 }
 
 # copy_slot FROM TO: make a writable copy of a case Maildir. Files in its
-# cur/ move to new/ without their Maildir info, because this version sends
-# only new/.
+# cur/ move to new/ without their Maildir info, because without --keep only
+# new/ is sent, and these checks count the files moved to cur/.
 copy_slot() {
 	local file
 	cp -r "$1" "$2"
