@@ -84,6 +84,16 @@ for row in csv.reader(open(sys.argv[1], newline="")):
 			LC_ALL=C sort | tr '\n' '|')"
 	stop_server "$SINK_PID"
 
+	# n02 alone against a 1000-byte limit: its real size of 186 bytes
+	# fits, the 99999 of its name would not.
+	mkdir -p "$WORK/n02/new" "$WORK/n02/cur"
+	cp "$maildir"/cur/*M2P12Q1* "$WORK/n02/cur/"
+	start_bounce_sink n02 --max-size 1000
+	inject n02 --server "127.0.0.1:$PORT" --keep "$WORK/n02"
+	check_eq "case 20: n02 sent with its real SIZE" \
+		"$(summary accepted) $(message_ids "$WORK/n02-dump")" "1 n02 "
+	stop_server "$SINK_PID"
+
 	start_bounce_sink c20r
 	inject c20r --server "127.0.0.1:$PORT" --keep --recursive "$maildir"
 	check_eq "case 20 --recursive: exit status" "$STATUS" 0
