@@ -3,6 +3,8 @@
  * one pass. Only the header section (up to the first empty line) is
  * scanned for addresses. Every line end (LF, CRLF, a run of CRs with or
  * without LF) becomes one CRLF, so a bare CR inside a line starts a new one.
+ * Nothing else in the data is changed: a line too long for SMTP or a NUL
+ * byte makes the message invalid instead.
  */
 #include <errno.h>
 #include <gmime/gmime.h>
@@ -20,8 +22,15 @@ struct wire {
 	struct buf *out;
 	bool	line_start;		/* the next byte starts a line */
 	bool	eight_bit;
-	bool	bare_cr;		/* a CR not followed by LF was seen */
 	size_t	stuffed;		/* dots added by dot-stuffing */
+	size_t	line_length;		/* bytes of the current line so far */
+	size_t	line_number;		/* file line being fed; 0 for the
+					 * --add-header prefix */
+	size_t	bare_cr_line;		/* first line with a CR not followed
+					 * by LF, or 0 */
+	size_t	long_line;		/* first line over ENVELOPE_LINE_MAX
+					 * bytes, or 0 */
+	size_t	nul_line;		/* first line with a NUL byte, or 0 */
 };
 
 /* Fields collected while the header section is scanned. */
@@ -29,11 +38,27 @@ struct header_scan {
 	struct buf field;		/* unfolded text of the current field */
 	bool	in_field;
 	bool	skip_field;		/* current field is not transmitted */
+	bool	at_top;			/* only Return-Path, Delivered-To and
+					 * X-Original-To fields so far */
+	bool	top_delivered_to;	/* current field is a Delivered-To
+					 * at the top */
 	char   *return_path;		/* value of the first Return-Path */
+	char   *message_id;		/* value of the first Message-ID */
+	char  **delivered_to;		/* values of the top Delivered-To */
+	size_t	delivered_to_count;
 	char   *from;			/* value of the first From */
 	char  **recipient_fields;	/* values of every To, Cc and Bcc */
 	size_t	recipient_field_count;
 };
+
+/* Records the first line with a problem; line 0 (the prefix) is not
+ * recorded. */
+static void
+wire_note(size_t *first_line, size_t line_number)
+{
+	if (*first_line == 0)
+		*first_line = line_number;
+}
 
 static void
 wire_feed(struct wire *wire, const char *bytes, size_t length)
@@ -52,9 +77,14 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 		    bytes[end] != '\n') {
 			if ((unsigned char)bytes[end] > 127)
 				wire->eight_bit = true;
+			else if (bytes[end] == '\0')
+				wire_note(&wire->nul_line, wire->line_number);
 			end++;
 		}
 		buf_append(wire->out, bytes + i, end - i);
+		wire->line_length += end - i;
+		if (wire->line_length > ENVELOPE_LINE_MAX)
+			wire_note(&wire->long_line, wire->line_number);
 		if (end == length)
 			break;
 
@@ -64,9 +94,10 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 		if (end < length && bytes[end] == '\n')
 			end++;
 		else
-			wire->bare_cr = true;
+			wire_note(&wire->bare_cr_line, wire->line_number);
 		buf_append(wire->out, "\r\n", 2);
 		wire->line_start = true;
+		wire->line_length = 0;
 		i = end;
 	}
 }
@@ -110,10 +141,18 @@ scan_store_field(struct header_scan *scan)
 	if (value == NULL)
 		return;
 	value++;
+	if (scan->top_delivered_to) {
+		scan->delivered_to = xrealloc(scan->delivered_to,
+		    (scan->delivered_to_count + 1) * sizeof(char *));
+		scan->delivered_to[scan->delivered_to_count++] = xstrdup(value);
+		return;
+	}
 	if (field_is(text, scan->field.length, "Return-Path"))
 		slot = &scan->return_path;
 	else if (field_is(text, scan->field.length, "From"))
 		slot = &scan->from;
+	else if (field_is(text, scan->field.length, "Message-ID"))
+		slot = &scan->message_id;
 	if (slot != NULL) {
 		if (*slot == NULL)
 			*slot = xstrdup(value);
@@ -151,19 +190,40 @@ scan_header_line(struct header_scan *scan, const char *line, size_t length)
 	scan->in_field = memchr(line, ':', content) != NULL;
 	scan->skip_field = field_is(line, content, "Return-Path") ||
 	    field_is(line, content, "Bcc");
+
+	/* Final delivery puts Return-Path, X-Original-To (Postfix) and
+	 * Delivered-To lines on top. The Delivered-To lines there name the
+	 * recipients. Those further down are trace fields of older hops. */
+	scan->top_delivered_to = scan->at_top &&
+	    field_is(line, content, "Delivered-To");
+	if (scan->top_delivered_to)
+		scan->skip_field = true;
+	else if (!field_is(line, content, "Return-Path") &&
+	    !field_is(line, content, "X-Original-To"))
+		scan->at_top = false;
 	return true;
 }
 
-/* Converts the message and collects its header fields. Returns the number
- * of the first line with a bare CR, or 0. */
-static size_t
+/* Converts the message and collects its header fields. Returns whether
+ * a first line "From ..." was left out. */
+static bool
 scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
     size_t length)
 {
-	bool	in_header = true;
-	size_t	line_number = 0, bare_cr_line = 0;
+	bool	in_header = true, mbox_from_line = false;
+	size_t	line_number = 0;
 	size_t	i = 0;
 
+	/* An mbox separator is not a header field, and a server would take
+	 * it as the start of the body. */
+	if (length >= 5 && memcmp(bytes, "From ", 5) == 0) {
+		const char *newline = memchr(bytes, '\n', length);
+
+		i = newline ? (size_t)(newline - bytes) + 1 : length;
+		line_number = 1;
+		mbox_from_line = true;
+	}
+	scan->at_top = true;
 	while (i < length) {
 		const char *newline = memchr(bytes + i, '\n', length - i);
 		size_t	next = newline ? (size_t)(newline - bytes) + 1 : length;
@@ -177,13 +237,12 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 			if (in_header && scan->skip_field)
 				continue;
 		}
+		wire->line_number = line_number;
 		wire_feed(wire, line, line_length);
-		if (wire->bare_cr && bare_cr_line == 0)
-			bare_cr_line = line_number;
 	}
 	if (in_header)
 		scan_store_field(scan);
-	return bare_cr_line;
+	return mbox_from_line;
 }
 
 /* Returns whether SMTP can carry address inside angle brackets. */
@@ -342,15 +401,37 @@ sender_from_return_path(struct envelope *envelope, const char *value)
 	return false;
 }
 
-/* Fills sender and recipients from the scanned fields; returns an error
- * description, or NULL. */
+/* Fills the recipients from the top Delivered-To fields; returns an
+ * error description, or NULL. */
 static char *
-envelope_take_addresses(struct envelope *envelope, struct header_scan *scan)
+envelope_take_delivered_to(struct envelope *envelope,
+    struct header_scan *scan)
 {
 	char   *rejected = NULL;
 	size_t	i;
 
-	if (scan->return_path == NULL ||
+	for (i = 0; i < scan->delivered_to_count && !rejected; i++)
+		rejected = parse_address_field(envelope,
+		    scan->delivered_to[i], add_recipient);
+	if (rejected)
+		return xasprintf("Delivered-To address \"%s\" has characters that SMTP cannot carry", rejected);
+	if (envelope->recipient_count == 0)
+		return xstrdup("no recipient address in the Delivered-To fields at the top of the header");
+	return NULL;
+}
+
+/* Fills sender and recipients from the options and the scanned fields;
+ * returns an error description, or NULL. */
+static char *
+envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
+    const struct envelope_options *options)
+{
+	char   *rejected = NULL;
+	size_t	i;
+
+	if (options->sender != NULL)
+		envelope->sender = xstrdup(options->sender);
+	else if (scan->return_path == NULL ||
 	    !sender_from_return_path(envelope, scan->return_path)) {
 		if (scan->from != NULL)
 			rejected = parse_address_field(envelope, scan->from,
@@ -360,6 +441,13 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan)
 		if (envelope->sender == NULL)
 			return xstrdup("no sender address in Return-Path or From");
 	}
+	if (options->recipient_count > 0) {
+		for (i = 0; i < options->recipient_count; i++)
+			envelope_add_recipient(envelope, options->recipients[i]);
+		return NULL;
+	}
+	if (scan->delivered_to_count > 0)
+		return envelope_take_delivered_to(envelope, scan);
 	for (i = 0; i < scan->recipient_field_count && !rejected; i++)
 		rejected = parse_address_field(envelope,
 		    scan->recipient_fields[i], add_recipient);
@@ -378,18 +466,58 @@ scan_free(struct header_scan *scan)
 	buf_free(&scan->field);
 	free(scan->return_path);
 	free(scan->from);
+	free(scan->message_id);
+	for (i = 0; i < scan->delivered_to_count; i++)
+		free(scan->delivered_to[i]);
+	free(scan->delivered_to);
 	for (i = 0; i < scan->recipient_field_count; i++)
 		free(scan->recipient_fields[i]);
 	free(scan->recipient_fields);
 }
 
+/* Returns the value without the blanks around it, in a new string. */
+static char *
+strip_blanks(const char *value)
+{
+	size_t	length;
+
+	value += strspn(value, " \t");
+	length = strlen(value);
+	while (length > 0 && (value[length - 1] == ' ' ||
+	    value[length - 1] == '\t'))
+		length--;
+	return xstrndup(value, length);
+}
+
+/* Returns why the data cannot be sent as it is, or NULL. */
+static char *
+wire_error(const struct wire *wire)
+{
+	if (wire->nul_line > 0)
+		return xasprintf("line %zu has a NUL byte, which SMTP DATA cannot carry", wire->nul_line);
+	if (wire->long_line > 0)
+		return xasprintf("line %zu is longer than %d bytes, the limit of SMTP DATA (RFC 5321 4.5.3.1.6)", wire->long_line, ENVELOPE_LINE_MAX);
+	return NULL;
+}
+
+/* Empties an invalid envelope but keeps its Message-ID for the log. */
+static void
+envelope_clear_invalid(struct envelope *envelope)
+{
+	char   *message_id = envelope->message_id;
+
+	envelope->message_id = NULL;
+	envelope_free(envelope);
+	envelope->message_id = message_id;
+}
+
 enum envelope_status
-envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
-    const char *prefix, char **error)
+envelope_parse_with(struct envelope *envelope, const char *bytes,
+    size_t length, const struct envelope_options *options, char **error)
 {
 	struct header_scan scan;
 	struct wire wire;
-	size_t	bare_cr_line, i;
+	size_t	i;
 
 	memset(envelope, 0, sizeof(*envelope));
 	memset(&scan, 0, sizeof(scan));
@@ -397,20 +525,24 @@ envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
 	wire.out = &envelope->data;
 	wire.line_start = true;
 	buf_reserve(&envelope->data, length + length / 32 + 64);
-	if (prefix != NULL)
-		wire_feed(&wire, prefix, strlen(prefix));
-	bare_cr_line = scan_message(&scan, &wire, bytes, length);
+	if (options->prefix != NULL)
+		wire_feed(&wire, options->prefix, strlen(options->prefix));
+	envelope->mbox_from_line = scan_message(&scan, &wire, bytes, length);
 	if (!wire.line_start)
 		buf_append(&envelope->data, "\r\n", 2);
 	envelope->size = envelope->data.length - wire.stuffed;
 	buf_append(&envelope->data, ".\r\n", 3);
 	envelope->eight_bit = wire.eight_bit;
-	envelope->bare_cr_line = bare_cr_line;
+	envelope->bare_cr_line = wire.bare_cr_line;
+	if (scan.message_id != NULL)
+		envelope->message_id = strip_blanks(scan.message_id);
 
-	*error = envelope_take_addresses(envelope, &scan);
+	*error = envelope_take_addresses(envelope, &scan, options);
+	if (*error == NULL)
+		*error = wire_error(&wire);
 	scan_free(&scan);
 	if (*error != NULL) {
-		envelope_free(envelope);
+		envelope_clear_invalid(envelope);
 		return ENVELOPE_INVALID;
 	}
 	envelope->utf8_address = address_has_utf8(envelope->sender);
@@ -418,6 +550,17 @@ envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
 		envelope->utf8_address |=
 		    address_has_utf8(envelope->recipients[i]);
 	return ENVELOPE_OK;
+}
+
+enum envelope_status
+envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
+    const char *prefix, char **error)
+{
+	struct envelope_options options;
+
+	memset(&options, 0, sizeof(options));
+	options.prefix = prefix;
+	return envelope_parse_with(envelope, bytes, length, &options, error);
 }
 
 /* Reads all of fd into bytes; returns an errno value, or 0. */
@@ -447,8 +590,8 @@ read_all(int fd, struct buf *bytes)
 }
 
 enum envelope_status
-envelope_read(struct envelope *envelope, int fd, const char *prefix,
-    char **error)
+envelope_read(struct envelope *envelope, int fd,
+    const struct envelope_options *options, char **error)
 {
 	struct buf bytes = BUF_INIT;
 	enum envelope_status status;
@@ -460,8 +603,8 @@ envelope_read(struct envelope *envelope, int fd, const char *prefix,
 		buf_free(&bytes);
 		return ENVELOPE_READ_ERROR;
 	}
-	status = envelope_parse(envelope, bytes.data ? bytes.data : "",
-	    bytes.length, prefix, error);
+	status = envelope_parse_with(envelope, bytes.data ? bytes.data : "",
+	    bytes.length, options, error);
 	buf_free(&bytes);
 	return status;
 }
@@ -475,6 +618,7 @@ envelope_free(struct envelope *envelope)
 	for (i = 0; i < envelope->recipient_count; i++)
 		free(envelope->recipients[i]);
 	free(envelope->recipients);
+	free(envelope->message_id);
 	buf_free(&envelope->data);
 	memset(envelope, 0, sizeof(*envelope));
 }

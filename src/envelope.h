@@ -10,10 +10,15 @@
 
 #include "buf.h"
 
+/* Longest line SMTP DATA may carry without its CRLF (RFC 5321
+ * 4.5.3.1.6). Longer lines need BDAT and BINARYMIME (RFC 3030). */
+#define ENVELOPE_LINE_MAX 998
+
 /* The envelope and the DATA bytes of one message. */
 struct envelope {
 	char   *sender;		/* addr-spec; "" for the null sender <> */
-	char  **recipients;	/* addr-specs from To, Cc and Bcc, no repeats */
+	char  **recipients;	/* addr-specs, no repeats: see
+				 * envelope_parse_with() for their source */
 	size_t	recipient_count;
 	struct buf data;	/* CRLF lines, dot-stuffed, ending in ".\r\n" */
 	size_t	size;		/* RFC 1870 size: data without the stuffed
@@ -22,6 +27,21 @@ struct envelope {
 	size_t	bare_cr_line;	/* first line of the file with a CR not
 				 * followed by LF, sent as a line end; or 0 */
 	bool	utf8_address;	/* an address has a byte above 127 */
+	bool	mbox_from_line;	/* a first line "From ..." was left out */
+	char   *message_id;	/* Message-ID field value without the
+				 * blanks around it, or NULL */
+};
+
+/* How to read a message, beyond its bytes. */
+struct envelope_options {
+	const char *prefix;	/* header lines to insert at the top ("Name:
+				 * value" lines, each ending in LF or CRLF),
+				 * or NULL */
+	const char *sender;	/* replaces the sender of the header ("" for
+				 * the null sender), or NULL */
+	char *const *recipients;	/* replace the recipients of the
+					 * header, or NULL */
+	size_t	recipient_count;
 };
 
 enum envelope_status {
@@ -31,20 +51,36 @@ enum envelope_status {
 };
 
 /*
- * Fills envelope from the message bytes. prefix contains header lines to
- * insert at the top of the header ("Name: value" lines, each ending in LF
- * or CRLF), or is NULL. Return-Path and Bcc fields are not copied into the
- * data. On ENVELOPE_INVALID, *error is set to a description that the
- * caller frees; envelope is then empty. Needs g_mime_init() first.
+ * Fills envelope from the message bytes. A first line starting with
+ * "From " (an mbox separator) is left out. The sender is options->sender
+ * when given, else the first Return-Path address, else the first From
+ * address. The recipients are
+ * options->recipients when given; else the addresses of the Delivered-To
+ * fields at the top of the header (before any field other than
+ * Return-Path, Delivered-To and X-Original-To), as an MTA's final
+ * delivery writes them; else the addresses of every To, Cc and Bcc.
+ * Return-Path fields, Bcc fields and the Delivered-To fields at the top
+ * are not copied into the data.
+ *
+ * On ENVELOPE_INVALID, *error is set to a description that the caller
+ * frees; envelope is then empty apart from message_id. A line over
+ * ENVELOPE_LINE_MAX bytes or a NUL byte makes a message invalid. Needs
+ * g_mime_init() first.
  */
+enum envelope_status envelope_parse_with(struct envelope *envelope,
+	    const char *bytes, size_t length,
+	    const struct envelope_options *options, char **error);
+
+/* Calls envelope_parse_with() with prefix as the only option. */
 enum envelope_status envelope_parse(struct envelope *envelope,
 	    const char *bytes, size_t length, const char *prefix,
 	    char **error);
 
-/* Reads the whole file open on fd and parses it like envelope_parse().
- * Returns ENVELOPE_READ_ERROR with *error set when reading fails. */
+/* Reads the whole file open on fd and parses it like
+ * envelope_parse_with(). Returns ENVELOPE_READ_ERROR with *error set when
+ * reading fails. */
 enum envelope_status envelope_read(struct envelope *envelope, int fd,
-	    const char *prefix, char **error);
+	    const struct envelope_options *options, char **error);
 
 /* Frees the memory of envelope and leaves it empty. */
 void	envelope_free(struct envelope *envelope);

@@ -1,7 +1,9 @@
 /*
- * inject_queue - pending message files of Maildir slots. A message is
- * claimed with flock() on its file, so two spoolinject runs over one spool
- * never send the same file; an answered file moves from new/ to cur/.
+ * inject_queue - pending message files of Maildirs. A message is claimed
+ * with flock() on its file and stays locked until its file has moved out
+ * of new/. So two spoolinject runs over one spool never send the same file
+ * while both run, unless --keep leaves the files in place. The lock ends
+ * with the process, so a killed run leaves no stale claim.
  */
 #include <csv.h>
 #include <dirent.h>
@@ -15,7 +17,13 @@
 #include <unistd.h>
 
 #include "inject_queue.h"
+#include "maildir_name.h"
 #include "msg.h"
+
+/* Skipped files warned about one by one; further ones are only counted,
+ * because two runs over one spool skip each other's files by the
+ * thousand. */
+#define SKIP_WARNINGS_MAX 20
 
 /* Count of messages decided by one reply code and enhanced code. */
 struct reply_count {
@@ -24,7 +32,7 @@ struct reply_count {
 };
 
 struct inject_queue {
-	const char *header_prefix;
+	struct inject_queue_options options;
 	FILE   *log;
 	struct inject_message **messages;	/* every message, in order */
 	size_t	message_count;
@@ -32,18 +40,35 @@ struct inject_queue {
 	struct inject_message *pending_tail;
 	size_t	pending_count;
 	size_t	outcome_counts[3];
+	size_t	local_rejections;
+	size_t	skipped;
 	struct reply_count *reply_counts;
 	size_t	reply_count_length;
+	bool	stopped;
+	size_t	claims;
+	long long pace_start;		/* monotonic ms */
+	double	pace_interval;		/* ms; 0: not paced */
 };
 
 struct inject_queue *
-inject_queue_create(const char *header_prefix, FILE *log)
+inject_queue_create(const struct inject_queue_options *options, FILE *log)
 {
 	struct inject_queue *queue = xcalloc(1, sizeof(*queue));
 
-	queue->header_prefix = header_prefix;
+	queue->options = *options;
 	queue->log = log;
 	return queue;
+}
+
+/* Warns about a skipped file, up to SKIP_WARNINGS_MAX times. */
+static void
+queue_skip(struct inject_queue *queue, const char *path, const char *reason)
+{
+	queue->skipped++;
+	if (queue->skipped <= SKIP_WARNINGS_MAX)
+		msg_warn("skipping %s: %s", path, reason);
+	if (queue->skipped == SKIP_WARNINGS_MAX)
+		msg_warn("further skipped files are only counted in the summary");
 }
 
 static void
@@ -75,12 +100,6 @@ pending_pop(struct inject_queue *queue)
 }
 
 static int
-name_compare(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int
 skip_dot_entries(const struct dirent *entry)
 {
 	return entry->d_name[0] != '.';
@@ -88,11 +107,12 @@ skip_dot_entries(const struct dirent *entry)
 
 static void
 queue_add_message(struct inject_queue *queue, const char *slot,
-    const char *name)
+    const char *folder, const char *name)
 {
 	struct inject_message *message = xcalloc(1, sizeof(*message));
 
 	message->slot = xstrdup(slot);
+	message->folder = folder;
 	message->name = xstrdup(name);
 	message->fd = -1;
 	queue->messages = xrealloc(queue->messages,
@@ -101,9 +121,10 @@ queue_add_message(struct inject_queue *queue, const char *slot,
 	pending_push(queue, message);
 }
 
-/* Returns whether the entry of new/ is a message file, warning if not. */
+/* Returns whether the entry is a message file, warning if not. lstat()
+ * keeps a symbolic link from leading out of the Maildir. */
 static bool
-slot_entry_is_message(const char *path)
+folder_entry_is_message(const char *path)
 {
 	struct stat status;
 
@@ -126,30 +147,55 @@ slot_entry_is_message(const char *path)
 	return true;
 }
 
-static void
-queue_add_slot(struct inject_queue *queue, const char *slot)
-{
-	char   *new_folder = xasprintf("%s/new", slot);
-	struct dirent **entries;
-	int	count, i;
+/* A file found in new/ or cur/, before sorting. */
+struct listed_file {
+	const char *folder;
+	char   *name;
+};
 
-	count = scandir(new_folder, &entries, skip_dot_entries, name_compare);
-	if (count < 0) {
-		msg_warn("skipping slot %s: scan %s: %m", slot, new_folder);
-		free(new_folder);
+static int
+listed_file_compare(const void *a, const void *b)
+{
+	const struct listed_file *file_a = a, *file_b = b;
+	int	order = strcmp(file_a->name, file_b->name);
+
+	return order != 0 ? order : strcmp(file_b->folder, file_a->folder);
+}
+
+/* Appends the message files of slot/folder that belong to our shard. */
+static void
+list_folder(struct inject_queue *queue, const char *slot, const char *folder,
+    struct listed_file **files, size_t *count)
+{
+	char   *path = xasprintf("%s/%s", slot, folder);
+	struct dirent **entries;
+	int	entry_count, i;
+
+	entry_count = scandir(path, &entries, skip_dot_entries, NULL);
+	if (entry_count < 0) {
+		if (errno != ENOENT)
+			msg_warn("skipping %s: %m", path);
+		free(path);
 		return;
 	}
-	for (i = 0; i < count; i++) {
-		char   *path = xasprintf("%s/%s", new_folder,
-		    entries[i]->d_name);
+	for (i = 0; i < entry_count; i++) {
+		const char *name = entries[i]->d_name;
+		char   *file_path = xasprintf("%s/%s", path, name);
 
-		if (slot_entry_is_message(path))
-			queue_add_message(queue, slot, entries[i]->d_name);
-		free(path);
+		if ((queue->options.shard_count == 0 ||
+		    maildir_name_in_shard(name, queue->options.shard,
+		    queue->options.shard_count)) &&
+		    folder_entry_is_message(file_path)) {
+			*files = xrealloc(*files, (*count + 1) * sizeof(**files));
+			(*files)[*count].folder = folder;
+			(*files)[*count].name = xstrdup(name);
+			(*count)++;
+		}
+		free(file_path);
 		free(entries[i]);
 	}
 	free(entries);
-	free(new_folder);
+	free(path);
 }
 
 static bool
@@ -160,18 +206,85 @@ is_folder(const char *path)
 	return stat(path, &status) == 0 && S_ISDIR(status.st_mode);
 }
 
+/* Returns whether path is a Maildir: a folder with new/ or cur/. */
 static bool
-is_slot(const char *path)
+is_maildir(const char *path)
 {
 	char   *new_folder = xasprintf("%s/new", path);
-	bool	result = is_folder(new_folder);
+	char   *cur_folder = xasprintf("%s/cur", path);
+	bool	result = is_folder(new_folder) || is_folder(cur_folder);
 
 	free(new_folder);
+	free(cur_folder);
 	return result;
 }
 
-/* Adds every slot of a spool; other entries are ignored, with a warning
- * for folders that are not slots. */
+/* Returns whether the entry of a Maildir is a Maildir++ subfolder. */
+static int
+is_subfolder_entry(const struct dirent *entry)
+{
+	return entry->d_name[0] == '.' && strcmp(entry->d_name, ".") != 0 &&
+	    strcmp(entry->d_name, "..") != 0;
+}
+
+static int
+name_compare(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void queue_add_slot(struct inject_queue *queue, const char *slot,
+	    bool subfolders);
+
+/* Adds the Maildir++ subfolders of slot, such as ".Sent", that are real
+ * folders and not symbolic links. */
+static void
+queue_add_subfolders(struct inject_queue *queue, const char *slot)
+{
+	struct dirent **entries;
+	int	count, i;
+
+	count = scandir(slot, &entries, is_subfolder_entry, name_compare);
+	if (count < 0) {
+		msg_warn("skipping the subfolders of %s: %m", slot);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		char   *path = xasprintf("%s/%s", slot, entries[i]->d_name);
+		struct stat status;
+
+		if (lstat(path, &status) == 0 && S_ISDIR(status.st_mode) &&
+		    is_maildir(path))
+			queue_add_slot(queue, path, false);
+		free(path);
+		free(entries[i]);
+	}
+	free(entries);
+}
+
+static void
+queue_add_slot(struct inject_queue *queue, const char *slot,
+    bool subfolders)
+{
+	struct listed_file *files = NULL;
+	size_t	count = 0, i;
+
+	list_folder(queue, slot, "new", &files, &count);
+	if (queue->options.disposal == INJECT_KEEP)
+		list_folder(queue, slot, "cur", &files, &count);
+	if (count > 0)
+		qsort(files, count, sizeof(*files), listed_file_compare);
+	for (i = 0; i < count; i++) {
+		queue_add_message(queue, slot, files[i].folder, files[i].name);
+		free(files[i].name);
+	}
+	free(files);
+	if (subfolders && queue->options.recursive)
+		queue_add_subfolders(queue, slot);
+}
+
+/* Adds every Maildir of a spool; other entries are ignored, with a warning
+ * for folders that are not Maildirs. */
 static int
 queue_add_spool(struct inject_queue *queue, const char *spool)
 {
@@ -184,17 +297,17 @@ queue_add_spool(struct inject_queue *queue, const char *spool)
 	for (i = 0; i < count; i++) {
 		char   *path = xasprintf("%s/%s", spool, entries[i]->d_name);
 
-		if (is_slot(path)) {
-			queue_add_slot(queue, path);
+		if (is_maildir(path)) {
+			queue_add_slot(queue, path, true);
 			slots++;
 		} else if (is_folder(path))
-			msg_warn("skipping %s: no new/ folder, so not a Maildir slot", path);
+			msg_warn("skipping %s: no new/ or cur/ folder, so not a Maildir", path);
 		free(path);
 		free(entries[i]);
 	}
 	free(entries);
 	if (slots == 0)
-		msg_warn("%s: no Maildir slot found: neither it nor a sub-folder has a new/ folder", spool);
+		msg_warn("%s: no Maildir found: neither it nor a sub-folder has a new/ or cur/ folder", spool);
 	return 0;
 }
 
@@ -209,8 +322,8 @@ inject_queue_add(struct inject_queue *queue, const char *path)
 		errno = ENOTDIR;
 		return -1;
 	}
-	if (is_slot(path)) {
-		queue_add_slot(queue, path);
+	if (is_maildir(path)) {
+		queue_add_slot(queue, path, true);
 		return 0;
 	}
 	return queue_add_spool(queue, path);
@@ -219,7 +332,44 @@ inject_queue_add(struct inject_queue *queue, const char *path)
 size_t
 inject_queue_pending(const struct inject_queue *queue)
 {
-	return queue->pending_count;
+	return queue->stopped ? 0 : queue->pending_count;
+}
+
+void
+inject_queue_pace(struct inject_queue *queue, long long start_ms,
+    double interval_ms)
+{
+	queue->pace_start = start_ms;
+	queue->pace_interval = interval_ms;
+}
+
+long long
+inject_queue_next_claim(const struct inject_queue *queue)
+{
+	if (queue->pace_interval <= 0)
+		return 0;
+	return queue->pace_start +
+	    (long long)((double)queue->claims * queue->pace_interval);
+}
+
+void
+inject_queue_stop(struct inject_queue *queue)
+{
+	queue->stopped = true;
+}
+
+size_t
+inject_queue_claims(const struct inject_queue *queue)
+{
+	return queue->claims;
+}
+
+/* Returns the path of the message's file. */
+static char *
+message_path(const struct inject_message *message)
+{
+	return xasprintf("%s/%s/%s", message->slot, message->folder,
+	    message->name);
 }
 
 /*
@@ -228,21 +378,23 @@ inject_queue_pending(const struct inject_queue *queue)
  * its lock.
  */
 static int
-message_lock(const struct inject_message *message)
+message_lock(struct inject_queue *queue, const struct inject_message *message)
 {
-	char   *path = xasprintf("%s/new/%s", message->slot, message->name);
+	char   *path = message_path(message);
 	struct stat opened, listed;
 	int	fd;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno != ENOENT)
+		if (errno == ENOENT)
+			queue_skip(queue, path, "moved or deleted since the folder was read");
+		else
 			msg_warn("skipping %s: open: %m", path);
 		free(path);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		msg_warn("skipping %s: locked by another process", path);
+		queue_skip(queue, path, "locked by another process");
 		close(fd);
 		free(path);
 		return -1;
@@ -251,6 +403,7 @@ message_lock(const struct inject_message *message)
 	/* Another run may have moved the file to cur/ before we locked it. */
 	if (fstat(fd, &opened) < 0 || stat(path, &listed) < 0 ||
 	    opened.st_dev != listed.st_dev || opened.st_ino != listed.st_ino) {
+		queue_skip(queue, path, "moved or deleted since the folder was read");
 		close(fd);
 		fd = -1;
 	}
@@ -267,12 +420,13 @@ message_load(struct inject_queue *queue, struct inject_message *message)
 	char   *error = NULL;
 
 	status = envelope_read(&message->envelope, message->fd,
-	    queue->header_prefix, &error);
+	    &queue->options.envelope, &error);
 	if (status == ENVELOPE_OK && message->envelope.bare_cr_line > 0)
-		msg_warn("%s/new/%s: line %zu has a CR without LF; it is sent as a line end", message->slot, message->name, message->envelope.bare_cr_line);
+		msg_warn("%s/%s/%s: line %zu has a CR without LF; it is sent as a line end", message->slot, message->folder, message->name, message->envelope.bare_cr_line);
 	if (status == ENVELOPE_OK)
 		return true;
-	msg_warn("%s/new/%s: %s", message->slot, message->name, error);
+	msg_warn("%s/%s/%s: %s", message->slot, message->folder, message->name,
+	    error);
 	if (status == ENVELOPE_INVALID) {
 		inject_queue_log(queue, message, "", NULL, error);
 		inject_queue_answer(queue, message, INJECT_REJECTED, NULL);
@@ -286,39 +440,34 @@ message_load(struct inject_queue *queue, struct inject_message *message)
 }
 
 struct inject_message *
-inject_queue_claim(struct inject_queue *queue)
+inject_queue_claim(struct inject_queue *queue, long long now_ms)
 {
 	struct inject_message *message;
 
+	if (queue->stopped || now_ms < inject_queue_next_claim(queue))
+		return NULL;
 	while ((message = pending_pop(queue)) != NULL) {
-		message->fd = message_lock(message);
+		message->fd = message_lock(queue, message);
 		if (message->fd < 0) {
 			message->state = INJECT_SKIPPED;
 			continue;
 		}
 		message->state = INJECT_CLAIMED;
 		message->attempts++;
-		if (message_load(queue, message))
+		if (message_load(queue, message)) {
+			queue->claims++;
 			return message;
+		}
 	}
 	return NULL;
-}
-
-/* Returns the path in cur/ for a file name; names that carry Maildir info
- * already (a ':') keep it. */
-static char *
-answered_path(const struct inject_message *message)
-{
-	if (strchr(message->name, ':'))
-		return xasprintf("%s/cur/%s", message->slot, message->name);
-	return xasprintf("%s/cur/%s:2,", message->slot, message->name);
 }
 
 static void
 message_move_to_cur(const struct inject_message *message)
 {
-	char   *from = xasprintf("%s/new/%s", message->slot, message->name);
-	char   *to = answered_path(message);
+	char   *from = message_path(message);
+	char   *answered = maildir_name_answered(message->name);
+	char   *to = xasprintf("%s/cur/%s", message->slot, answered);
 	char   *cur = xasprintf("%s/cur", message->slot);
 
 	if (mkdir(cur, 0700) < 0 && errno != EEXIST)
@@ -326,8 +475,29 @@ message_move_to_cur(const struct inject_message *message)
 	if (rename(from, to) < 0)
 		msg_warn("rename %s to %s: %m; the next run sends it again", from, to);
 	free(from);
+	free(answered);
 	free(to);
 	free(cur);
+}
+
+/* Moves, deletes or keeps the file of an answered message. */
+static void
+message_dispose(const struct inject_queue *queue,
+    const struct inject_message *message, bool local_rejection)
+{
+	char   *path;
+
+	if (queue->options.disposal == INJECT_KEEP ||
+	    strcmp(message->folder, "new") != 0)
+		return;
+	if (queue->options.disposal == INJECT_MOVE || local_rejection) {
+		message_move_to_cur(message);
+		return;
+	}
+	path = message_path(message);
+	if (unlink(path) < 0)
+		msg_warn("unlink %s: %m; the next run sends it again", path);
+	free(path);
 }
 
 static void
@@ -362,7 +532,10 @@ inject_queue_answer(struct inject_queue *queue,
 	if (message->state != INJECT_CLAIMED)
 		msg_panic("inject_queue_answer: %s is not claimed",
 		    message->name);
-	message_move_to_cur(message);
+
+	/* The lock is held until the file has left new/, so no other run
+	 * can claim it in between. */
+	message_dispose(queue, message, reply == NULL);
 	close(message->fd);
 	message->fd = -1;
 	envelope_free(&message->envelope);
@@ -370,6 +543,18 @@ inject_queue_answer(struct inject_queue *queue,
 	queue->outcome_counts[outcome]++;
 	if (reply != NULL)
 		count_reply(queue, reply);
+	else
+		queue->local_rejections++;
+}
+
+void
+inject_queue_reject(struct inject_queue *queue,
+    struct inject_message *message, const char *reason)
+{
+	msg_warn("%s/%s/%s: %s", message->slot, message->folder, message->name,
+	    reason);
+	inject_queue_log(queue, message, "", NULL, reason);
+	inject_queue_answer(queue, message, INJECT_REJECTED, NULL);
 }
 
 void
@@ -386,8 +571,8 @@ inject_queue_release(struct inject_queue *queue,
 		pending_push(queue, message);
 		return;
 	}
-	msg_warn("%s/new/%s: no final reply after %d attempts; left pending",
-	    message->slot, message->name, message->attempts);
+	msg_warn("%s/%s/%s: no final reply after %d attempts; left pending",
+	    message->slot, message->folder, message->name, message->attempts);
 	message->state = INJECT_LEFT_PENDING;
 }
 
@@ -422,7 +607,9 @@ inject_queue_log(struct inject_queue *queue,
 	log_field(queue->log, recipient, false);
 	log_field(queue->log, code, false);
 	log_field(queue->log, reply ? reply->enhanced : "", false);
-	log_field(queue->log, reply_text ? reply_text : text, true);
+	log_field(queue->log, reply_text ? reply_text : text, false);
+	log_field(queue->log, message->envelope.message_id ?
+	    message->envelope.message_id : "", true);
 	free(reply_text);
 }
 
@@ -468,6 +655,8 @@ inject_queue_print_summary(struct inject_queue *queue, FILE *out,
 	fprintf(out, "deferred: %zu\n", queue->outcome_counts[INJECT_DEFERRED]);
 	fprintf(out, "rejected: %zu\n", queue->outcome_counts[INJECT_REJECTED]);
 	fprintf(out, "pending: %zu\n", inject_queue_count_unanswered(queue));
+	fprintf(out, "rejected locally: %zu\n", queue->local_rejections);
+	fprintf(out, "skipped: %zu\n", queue->skipped);
 	if (queue->reply_count_length > 0)
 		qsort(queue->reply_counts, queue->reply_count_length,
 		    sizeof(*queue->reply_counts), reply_count_compare);

@@ -1,8 +1,9 @@
 /*
- * inject_queue - the messages spoolinject sends: pending files in the new/
- * folder of each slot, claimed one at a time with a lock, and moved to cur/
- * once the server has given a final reply. Also keeps the outcome counts
- * and writes the per-recipient CSV log.
+ * inject_queue - the messages spoolinject sends: pending files in new/ (and
+ * with --keep in cur/) of each Maildir, claimed one at a time with a lock.
+ * Once the server has given a final reply, a file is moved to cur/,
+ * deleted or kept. The queue also paces the claims, keeps the outcome
+ * counts and writes the per-recipient CSV log.
  */
 #ifndef INJECT_QUEUE_H
 #define INJECT_QUEUE_H
@@ -29,13 +30,31 @@ enum inject_state {
 	INJECT_ANSWERED,		/* moved to cur/ */
 	INJECT_LEFT_PENDING,		/* stays in new/ after this run */
 	INJECT_SKIPPED			/* vanished or locked by another
-					 * process; not counted */
+					 * process; counted as skipped, not
+					 * as pending */
+};
+
+/* Disposal of a file once the server has given its final reply. */
+enum inject_disposal {
+	INJECT_MOVE,			/* new/NAME to cur/NAME:2, */
+	INJECT_KEEP,			/* stays where it is */
+	INJECT_DELETE			/* unlinked */
+};
+
+/* Options for finding and disposing of the queue's files. */
+struct inject_queue_options {
+	struct envelope_options envelope;	/* for every message */
+	enum inject_disposal disposal;	/* INJECT_KEEP also reads cur/ */
+	bool	recursive;		/* also the Maildir++ subfolders */
+	unsigned shard;			/* 1 to shard_count */
+	unsigned shard_count;		/* 0: no sharding */
 };
 
 /* One message file. */
 struct inject_message {
-	char   *slot;			/* slot folder, as given or found */
-	char   *name;			/* file name inside new/ */
+	char   *slot;			/* Maildir folder, as given or found */
+	const char *folder;		/* "new" or "cur" */
+	char   *name;			/* file name inside the folder */
 	struct envelope envelope;	/* loaded while claimed */
 	int	fd;			/* open and locked while claimed */
 	int	attempts;		/* claims so far in this run */
@@ -46,41 +65,74 @@ struct inject_message {
 struct inject_queue;
 
 /*
- * Creates an empty queue. header_prefix (or NULL) is given to
- * envelope_read() for every message; log (or NULL) receives one CSV line
- * per recipient outcome. The queue keeps both pointers but owns neither.
+ * Creates an empty queue. options is copied, but the strings and arrays it
+ * points to must outlive the queue. log (or NULL) receives one CSV line
+ * per recipient outcome; the queue does not own it.
  */
-struct inject_queue *inject_queue_create(const char *header_prefix,
-	    FILE *log);
+struct inject_queue *inject_queue_create(
+	    const struct inject_queue_options *options, FILE *log);
 
 /*
- * Adds the pending messages of path: a slot (a folder with new/) or a spool
- * (a folder whose sub-folders are slots, taken in name order). Files in
- * new/ are taken in name order; dot-files are skipped, and so are
- * directories, symbolic links and empty files, with a warning. Returns 0,
- * or -1 with errno set when path is missing or not a folder.
+ * Adds the pending messages of path: a Maildir (a folder with new/ or cur/)
+ * or a spool (a folder whose sub-folders are Maildirs, taken in name
+ * order). A Maildir's files are taken in byte order of their names, new/
+ * before cur/ for equal names, then its Maildir++ subfolders (".Name") in
+ * name order when options.recursive is set. Dot-files are skipped, and so
+ * are directories, symbolic links and empty files, with a warning. tmp/
+ * is never read. Returns 0, or -1 with errno set when path is missing or
+ * not a folder.
  */
 int	inject_queue_add(struct inject_queue *queue, const char *path);
 
-/* Returns the number of messages waiting to be claimed. */
+/* Returns the number of messages waiting to be claimed; 0 once the queue
+ * is stopped. */
 size_t	inject_queue_pending(const struct inject_queue *queue);
+
+/*
+ * Spreads the claims over time: claim i (from 0) of the run may happen at
+ * start_ms + i * interval_ms (CLOCK_MONOTONIC milliseconds), not earlier.
+ */
+void	inject_queue_pace(struct inject_queue *queue, long long start_ms,
+	    double interval_ms);
+
+/* Returns the monotonic time in milliseconds of the next allowed claim,
+ * or 0 when claims are not paced. */
+long long inject_queue_next_claim(const struct inject_queue *queue);
+
+/* Stops claiming: inject_queue_claim() returns NULL from now on, and
+ * messages released later stay pending. */
+void	inject_queue_stop(struct inject_queue *queue);
+
+/* Returns the number of claims made so far. */
+size_t	inject_queue_claims(const struct inject_queue *queue);
 
 /*
  * Claims the next pending message: opens and locks its file and reads its
  * envelope. Files that are not valid messages are answered as rejected
- * and logged on the way. Returns NULL when nothing is left to claim.
+ * and logged on the way. Returns NULL when nothing is left to claim, when
+ * the queue is stopped, or when pacing allows no claim before
+ * inject_queue_next_claim().
  */
-struct inject_message *inject_queue_claim(struct inject_queue *queue);
+struct inject_message *inject_queue_claim(struct inject_queue *queue,
+	    long long now_ms);
 
 /*
- * Records the final outcome of a claimed message and moves its file from
- * new/ to cur/ with the Maildir info ":2," appended. reply is the reply
- * that decided the outcome, or NULL. The message is unlocked and its
- * envelope freed; it stays owned by the queue.
+ * Records the final outcome of a claimed message and disposes of its file
+ * as the options set: moved from new/ to cur/ (with the Maildir info ":2,"
+ * appended unless it has an info part), kept, or deleted. reply is the
+ * reply that decided the outcome, or NULL for a local rejection; with
+ * INJECT_DELETE, a locally rejected file is moved to cur/ and not
+ * deleted. The lock is held until the file has been disposed of. The
+ * message is unlocked and its envelope freed; it stays owned by the queue.
  */
 void	inject_queue_answer(struct inject_queue *queue,
 	    struct inject_message *message, enum inject_outcome outcome,
 	    const struct smtp_reply *reply);
+
+/* Rejects a claimed message without sending it: warns and logs reason,
+ * then records it as rejected with no reply. */
+void	inject_queue_reject(struct inject_queue *queue,
+	    struct inject_message *message, const char *reason);
 
 /*
  * Returns a claimed message without a final reply to the pending list, or
@@ -91,10 +143,11 @@ void	inject_queue_release(struct inject_queue *queue,
 	    struct inject_message *message);
 
 /*
- * Appends one CSV log line for recipient: time, slot, file name,
- * recipient, reply code, enhanced code and text (lines joined with " / ").
- * reply may be NULL when no server reply applies; text then describes the
- * local reason. Does nothing without a log.
+ * Appends one CSV log line for recipient: time, Maildir, file name,
+ * recipient, reply code, enhanced code, text (lines joined with " / ") and
+ * the message's Message-ID. reply may be NULL when no server reply
+ * applies; text then describes the local reason. Does nothing without a
+ * log.
  */
 void	inject_queue_log(struct inject_queue *queue,
 	    const struct inject_message *message, const char *recipient,
@@ -105,8 +158,9 @@ size_t	inject_queue_count(const struct inject_queue *queue,
 	    enum inject_outcome outcome);
 size_t	inject_queue_count_unanswered(const struct inject_queue *queue);
 
-/* Prints the counts by outcome and by reply code, the elapsed seconds and
- * the messages answered per second. */
+/* Prints the counts by outcome, of local rejections, of skipped files
+ * and by reply code, the elapsed seconds and the messages answered per
+ * second. */
 void	inject_queue_print_summary(struct inject_queue *queue,
 	    FILE *out, double elapsed_seconds);
 

@@ -399,20 +399,32 @@ session_may_start(const struct smtp_session *session)
 	return count < 2;
 }
 
-/* Starts what transactions it can; sends QUIT when nothing is left. */
+/* Starts what transactions it can; sends QUIT when nothing is left. A
+ * session whose next claim waits for --rate or --duration stays open. */
 static void
 session_start_transactions(struct smtp_session *session)
 {
+	struct inject_queue *queue = session->settings->queue;
 	struct inject_message *message;
 
 	while (session_may_start(session)) {
-		message = inject_queue_claim(session->settings->queue);
+		message = inject_queue_claim(queue, smtp_session_now());
 		if (message == NULL)
 			break;
+
+		/* RFC 6152: 8-bit data needs 8BITMIME; nothing is changed to
+		 * make it fit. */
+		if (message->envelope.eight_bit &&
+		    !session->capabilities.eight_bit_mime) {
+			inject_queue_reject(queue, message, "the data has bytes above 127 and the server does not offer 8BITMIME");
+			continue;
+		}
 		transaction_start(session, message);
 	}
 	if (session->state == SESSION_READY && session->transactions == NULL &&
-	    session->expected_count == 0)
+	    session->expected_count == 0 &&
+	    (session->started >= session->settings->messages_per_connection ||
+	    inject_queue_pending(queue) == 0))
 		send_quit(session);
 }
 
@@ -756,6 +768,27 @@ session_dispatch_command(struct smtp_session *session,
 	}
 }
 
+/* Returns whether the session has sent transactions and waits, with
+ * nothing in flight, for the next claim that --rate or --duration allows.
+ * A session that never started one is not idle, so a server that closes
+ * every new session still counts as failing. */
+static bool
+session_idle(const struct smtp_session *session)
+{
+	return session->state == SESSION_READY && session->started > 0 &&
+	    session->expected_count == 0 && session->transactions == NULL &&
+	    session->out_sent == session->out.length;
+}
+
+/* Ends an idle session that the server closed, or announced to close with
+ * 421, after its own idle timeout: nothing was lost, so it is no failure. */
+static void
+session_end_idle(struct smtp_session *session)
+{
+	smtp_io_close(&session->io);
+	session->state = SESSION_DONE;
+}
+
 /* Matches a reply to the oldest command that awaits one. */
 static void
 session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
@@ -764,6 +797,10 @@ session_dispatch(struct smtp_session *session, const struct smtp_reply *reply)
 	const struct command_info *info;
 	char   *text;
 
+	if (session_idle(session) && reply->code == 421) {
+		session_end_idle(session);
+		return;
+	}
 	if (session->expected_count == 0) {
 		text = smtp_reply_text(reply, " / ");
 		session_fail(session, "unexpected reply without a command: %03d %s", reply->code, text);
@@ -831,6 +868,10 @@ session_feed(struct smtp_session *session, const char *bytes, size_t length)
 static void
 session_closed_by_server(struct smtp_session *session)
 {
+	if (session_idle(session)) {
+		session_end_idle(session);
+		return;
+	}
 	if (session->state == SESSION_QUITTING) {
 		smtp_io_close(&session->io);
 		session->state = SESSION_DONE;
@@ -918,6 +959,13 @@ session_time_out(struct smtp_session *session)
 {
 	unsigned seconds = (unsigned)(session_stage_timeout(session) / 1000);
 
+	/* A session waiting for its next paced claim is not late. */
+	if (session->state == SESSION_READY && session->expected_count == 0 &&
+	    !session->writing_data) {
+		session_touch(session);
+		return;
+	}
+
 	/* Every message has its final reply; the 221 is only a courtesy. */
 	if (session->state == SESSION_QUITTING) {
 		smtp_io_close(&session->io);
@@ -950,6 +998,8 @@ smtp_session_process(struct smtp_session *session, short revents,
 	    (session->io.read_wants_write && (revents & POLLOUT))) {
 		session_read(session);
 	}
+	if (session->state == SESSION_READY)
+		session_start_transactions(session);
 	if (session->io.fd >= 0 && session->state != SESSION_CONNECTING &&
 	    session->state != SESSION_TLS_HANDSHAKE)
 		session_flush(session);

@@ -1,13 +1,15 @@
 /*
- * spoolinject - sends the pending messages of Maildir slots or spools to
- * an SMTP or LMTP server over up to --max-connections concurrent
- * sessions, moves each answered message to cur/ and prints a summary.
- * Messages without a final reply stay in new/ for the next run.
+ * spoolinject - sends the pending messages of Maildirs or spools to an SMTP
+ * or LMTP server over up to --max-connections concurrent sessions, moves
+ * (or keeps or deletes) each answered message and prints a summary.
+ * Messages without a final reply stay in new/ for the next run. SIGINT or
+ * SIGTERM stops new transactions; a second one abandons those in flight.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <gmime/gmime.h>
 #include <limits.h>
+#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,13 +33,22 @@
 	"[--add-header NAME=VALUE]... [--helo NAME] " \
 	"[--starttls auto|opportunistic|always|never] [--tls-verify] " \
 	"[--tls-ca FILE] [--auth-user USER [--auth-pass-file FILE]] " \
-	"[--timeout SECONDS] [--log FILE] SLOT_OR_SPOOL..."
+	"[--timeout SECONDS] [--log FILE] [--keep | --delete] [--recursive] " \
+	"[--from ADDRESS] [--to ADDRESS]... [--shard K/N] " \
+	"[--duration SECONDS] [--rate MESSAGES_PER_SECOND] " \
+	"MAILDIR_OR_SPOOL..."
 
 /* The environment variable that may carry the AUTH password. */
 #define PASSWORD_VARIABLE "SPOOLINJECT_PASSWORD"
 
 #define CONNECTIONS_MAX 1000
 #define TIMEOUT_MAX 86400
+#define SHARDS_MAX 1000000
+#define DURATION_MAX 31536000.0		/* one year, in seconds */
+#define RATE_MAX 1000000.0		/* messages per second */
+
+/* Milliseconds between refreshes of the progress line. */
+#define PROGRESS_INTERVAL_MS 250
 
 /* Sessions in a row that may fail without a final reply to any message
  * before no new session is opened, once the server has greeted a session
@@ -63,6 +74,15 @@ struct settings {
 	char   *auth_password;		/* wiped before it is freed */
 	unsigned timeout;		/* seconds */
 	const char *log_path;		/* NULL: no log */
+	enum inject_disposal disposal;
+	bool	recursive;
+	const char *sender;		/* --from address, or NULL */
+	char  **recipients;		/* --to addresses, or NULL */
+	size_t	recipient_count;
+	unsigned shard;			/* 1 to shard_count */
+	unsigned shard_count;		/* 0: all files */
+	double	duration;		/* seconds; 0: as fast as allowed */
+	double	rate;			/* messages per second; 0: no cap */
 	char  **paths;
 	int	path_count;
 };
@@ -120,6 +140,22 @@ static const struct option_help {
 	    "other stages scale from it (default 300)" } },
 	{ "--log FILE", { "append one CSV line per recipient outcome",
 	    "(default: no log)" } },
+	{ "--keep", { "leave every file where it is and also send",
+	    "those in cur/ (default: move new/ to cur/)" } },
+	{ "--delete", { "delete each file after its final reply",
+	    "(default: move new/ to cur/)" } },
+	{ "--recursive", { "also send the Maildir++ subfolders (.Name)",
+	    "(default: off)" } },
+	{ "--from ADDRESS", { "use ADDRESS as the sender instead of the",
+	    "header's; \"\" is the null sender" } },
+	{ "--to ADDRESS", { "send to ADDRESS instead of the header's",
+	    "recipients; may be repeated" } },
+	{ "--shard K/N", { "send only the files whose name hash modulo N",
+	    "is K-1, K from 1 to N (default: all)" } },
+	{ "--duration SECONDS", { "spread the starts of the transactions",
+	    "evenly over SECONDS (default: no spread)" } },
+	{ "--rate MESSAGES_PER_SECOND", { "start at most this many transactions",
+	    "per second (default: no cap)" } },
 	{ "--help", { "print this help and exit" } },
 };
 
@@ -129,9 +165,10 @@ print_help(void)
 	size_t	i, line;
 
 	printf("%s\n\n", USAGE);
-	printf("Sends the messages in new/ of each Maildir slot, or of each\n"
-	    "slot of a spool, to an SMTP server and moves each answered\n"
-	    "message to cur/.\n\n");
+	printf("Sends the messages in new/ of each Maildir, or of each Maildir\n"
+	    "of a spool, to an SMTP server and moves each answered message\n"
+	    "to cur/. SIGINT or SIGTERM finishes the transactions in flight\n"
+	    "and starts no more; a second signal abandons them.\n\n");
 	for (i = 0; i < sizeof(option_helps) / sizeof(option_helps[0]); i++) {
 		const struct option_help *help = &option_helps[i];
 
@@ -139,6 +176,10 @@ print_help(void)
 		for (line = 1; line < 2 && help->lines[line]; line++)
 			printf("  %-29s %s\n", "", help->lines[line]);
 	}
+	printf("\nExit status: 0 when every message got a final reply, 75 when\n"
+	    "some are still pending (also after SIGINT or SIGTERM), 64 for\n"
+	    "invalid usage, 66 for a missing folder, 69 when the server\n"
+	    "cannot be resolved.\n");
 }
 
 /* Parses a whole number from min to max for option, or exits. */
@@ -222,6 +263,62 @@ parse_add_header(struct settings *settings, const char *text)
 	free(name);
 }
 
+/* Checks an address for MAIL FROM:<...> or RCPT TO:<...>. */
+static void
+check_address(const char *option, const char *text)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>')
+			usage_error("invalid %s value \"%s\": spaces, control characters and angle brackets are not allowed", option, text);
+	}
+}
+
+/* Checks an address and adds it to the --to list. */
+static void
+parse_to(struct settings *settings, const char *text)
+{
+	if (text[0] == '\0')
+		usage_error("invalid --to value \"\": the address is empty");
+	check_address("--to", text);
+	settings->recipients = xrealloc(settings->recipients,
+	    (settings->recipient_count + 1) * sizeof(char *));
+	settings->recipients[settings->recipient_count++] = xstrdup(text);
+}
+
+/* Parses K/N with 1 <= K <= N. */
+static void
+parse_shard(struct settings *settings, const char *text)
+{
+	const char *slash = strchr(text, '/');
+	char   *shard;
+
+	if (slash == NULL)
+		usage_error("invalid --shard value \"%s\": expected K/N, such as 1/3", text);
+	shard = xstrndup(text, (size_t)(slash - text));
+	settings->shard_count = parse_number("--shard N", slash + 1, 1,
+	    SHARDS_MAX);
+	settings->shard = parse_number("--shard K", shard, 1,
+	    settings->shard_count);
+	free(shard);
+}
+
+/* Parses a positive decimal number up to max for option, or exits. */
+static double
+parse_positive(const char *option, const char *text, double max)
+{
+	char   *end;
+	double	value;
+
+	errno = 0;
+	value = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !isfinite(value) ||
+	    value <= 0 || value > max)
+		usage_error("invalid %s value \"%s\": expected a number above 0 and at most %.0f", option, text, max);
+	return value;
+}
+
 static void
 parse_helo(struct settings *settings, const char *text)
 {
@@ -271,6 +368,14 @@ enum option_id {
 	OPTION_AUTH_PASS,
 	OPTION_TIMEOUT,
 	OPTION_LOG,
+	OPTION_KEEP,
+	OPTION_DELETE,
+	OPTION_RECURSIVE,
+	OPTION_FROM,
+	OPTION_TO,
+	OPTION_SHARD,
+	OPTION_DURATION,
+	OPTION_RATE,
 	OPTION_HELP
 };
 
@@ -290,6 +395,14 @@ static const struct option long_options[] = {
 	{ "auth-pass", required_argument, NULL, OPTION_AUTH_PASS },
 	{ "timeout", required_argument, NULL, OPTION_TIMEOUT },
 	{ "log", required_argument, NULL, OPTION_LOG },
+	{ "keep", no_argument, NULL, OPTION_KEEP },
+	{ "delete", no_argument, NULL, OPTION_DELETE },
+	{ "recursive", no_argument, NULL, OPTION_RECURSIVE },
+	{ "from", required_argument, NULL, OPTION_FROM },
+	{ "to", required_argument, NULL, OPTION_TO },
+	{ "shard", required_argument, NULL, OPTION_SHARD },
+	{ "duration", required_argument, NULL, OPTION_DURATION },
+	{ "rate", required_argument, NULL, OPTION_RATE },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -443,6 +556,33 @@ settings_apply(struct settings *settings, int option, char *value)
 	case OPTION_LOG:
 		settings->log_path = value;
 		break;
+	case OPTION_KEEP:
+	case OPTION_DELETE:
+		if (settings->disposal != INJECT_MOVE)
+			usage_error("--keep and --delete exclude each other; give at most one");
+		settings->disposal = option == OPTION_KEEP ? INJECT_KEEP :
+		    INJECT_DELETE;
+		break;
+	case OPTION_RECURSIVE:
+		settings->recursive = true;
+		break;
+	case OPTION_FROM:
+		check_address("--from", value);
+		settings->sender = value;
+		break;
+	case OPTION_TO:
+		parse_to(settings, value);
+		break;
+	case OPTION_SHARD:
+		parse_shard(settings, value);
+		break;
+	case OPTION_DURATION:
+		settings->duration = parse_positive("--duration", value,
+		    DURATION_MAX);
+		break;
+	case OPTION_RATE:
+		settings->rate = parse_positive("--rate", value, RATE_MAX);
+		break;
 	case OPTION_HELP:
 		print_help();
 		exit(EX_OK);
@@ -461,7 +601,7 @@ settings_parse(struct settings *settings, int argc, char **argv)
 	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1)
 		settings_apply(settings, option, optarg);
 	if (optind >= argc)
-		usage_error("no slot or spool folder given");
+		usage_error("no Maildir or spool folder given");
 	settings_check_secure(settings);
 	settings->paths = argv + optind;
 	settings->path_count = argc - optind;
@@ -472,10 +612,15 @@ settings_free(struct settings *settings)
 {
 	free(settings->host);
 	free(settings->port);
+	size_t	i;
+
 	free(settings->helo_name);
 	free(settings->unix_path);
 	smtp_auth_free_secret(settings->auth_password);
 	buf_free(&settings->header_prefix);
+	for (i = 0; i < settings->recipient_count; i++)
+		free(settings->recipients[i]);
+	free(settings->recipients);
 }
 
 /* Builds the one address of a UNIX-domain socket; free it with
@@ -528,6 +673,75 @@ resolve_server(const struct settings *settings)
 	return addresses;
 }
 
+/* SIGINT and SIGTERM received so far. They are blocked except inside
+ * ppoll(), so the loop checks each one before it waits again. */
+static volatile sig_atomic_t stop_signal_count;
+
+static void
+on_stop_signal(int signal_number)
+{
+	(void)signal_number;
+	stop_signal_count++;
+}
+
+/* Installs the handler and blocks both signals; *unblocked receives the
+ * mask to wait with. */
+static void
+signals_setup(sigset_t *unblocked)
+{
+	struct sigaction action;
+	sigset_t blocked;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_stop_signal;
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	sigprocmask(SIG_BLOCK, &blocked, unblocked);
+	sigdelset(unblocked, SIGINT);
+	sigdelset(unblocked, SIGTERM);
+}
+
+/* The progress line on standard error, shown only on a terminal. */
+struct progress {
+	bool	enabled;
+	size_t	total;			/* messages in the run */
+	long long start;		/* monotonic ms */
+	long long next_refresh;
+};
+
+static void
+progress_show(struct progress *progress, const struct inject_queue *queue,
+    long long now)
+{
+	size_t	accepted = inject_queue_count(queue, INJECT_ACCEPTED);
+	size_t	deferred = inject_queue_count(queue, INJECT_DEFERRED);
+	size_t	rejected = inject_queue_count(queue, INJECT_REJECTED);
+	size_t	answered = accepted + deferred + rejected;
+	double	seconds = (double)(now - progress->start) / 1000.0;
+	double	rate = seconds > 0 ? (double)answered / seconds : 0;
+	char	eta[32] = "?";
+
+	if (!progress->enabled || now < progress->next_refresh)
+		return;
+	progress->next_refresh = now + PROGRESS_INTERVAL_MS;
+	if (rate > 0 && answered <= progress->total)
+		snprintf(eta, sizeof(eta), "%.0f s",
+		    (double)(progress->total - answered) / rate);
+	fprintf(stderr, "\r\033[Ksent %zu of %zu, accepted %zu, deferred %zu, rejected %zu, %.1f/s, ETA %s", inject_queue_claims(queue), progress->total, accepted, deferred, rejected, rate, eta);
+	fflush(stderr);
+}
+
+static void
+progress_clear(const struct progress *progress)
+{
+	if (progress->enabled)
+		fputs("\r\033[K", stderr);
+}
+
 /*
  * The sessions open at once. Until one session has been greeted, only one
  * is opened, so that an unreachable or broken server costs one attempt.
@@ -541,6 +755,8 @@ struct session_pool {
 	bool	server_ready;		/* a session got past EHLO */
 	unsigned failures_in_row;	/* failed without a final reply */
 	char   *auth_error;		/* the server rejected AUTH */
+	sigset_t wait_mask;		/* signal mask inside ppoll() */
+	struct progress progress;
 };
 
 static bool
@@ -562,32 +778,59 @@ pool_open_sessions(struct session_pool *pool)
 		    smtp_session_create(pool->settings);
 }
 
+/* Returns the earliest time the loop must wake up: a session deadline,
+ * the next paced claim or the next progress refresh. */
+static long long
+pool_wake_time(const struct session_pool *pool)
+{
+	const struct inject_queue *queue = pool->settings->queue;
+	long long wake = LLONG_MAX;
+	long long next_claim = inject_queue_next_claim(queue);
+	size_t	i;
+
+	for (i = 0; i < pool->active; i++) {
+		long long deadline = smtp_session_deadline(pool->sessions[i]);
+
+		if (deadline < wake)
+			wake = deadline;
+	}
+	if (next_claim > 0 && inject_queue_pending(queue) > 0 &&
+	    next_claim < wake)
+		wake = next_claim;
+	if (pool->progress.enabled && pool->progress.next_refresh < wake)
+		wake = pool->progress.next_refresh;
+	return wake;
+}
+
 static void
 pool_poll(struct session_pool *pool)
 {
 	long long now = smtp_session_now();
-	long long deadline = LLONG_MAX;
+	long long wake = pool_wake_time(pool);
+	struct timespec timeout;
 	size_t	i;
-	int	timeout;
 
 	for (i = 0; i < pool->active; i++) {
-		long long session_deadline =
-		    smtp_session_deadline(pool->sessions[i]);
-
 		pool->poll_fds[i].fd = smtp_session_poll_fd(pool->sessions[i],
 		    &pool->poll_fds[i].events);
 		pool->poll_fds[i].revents = 0;
-		if (session_deadline < deadline)
-			deadline = session_deadline;
 	}
-	timeout = deadline <= now ? 0 :
-	    deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
-	if (poll(pool->poll_fds, pool->active, timeout) < 0 && errno != EINTR)
+	if (wake <= now)
+		wake = now;
+	if (wake - now > (long long)INT_MAX)
+		wake = now + INT_MAX;
+	timeout.tv_sec = (time_t)((wake - now) / 1000);
+	timeout.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
+	if (ppoll(pool->poll_fds, pool->active, &timeout, &pool->wait_mask) < 0
+	    && errno != EINTR)
 		msg_fatal(EX_OSERR, "poll failed: %m");
+	if (stop_signal_count >= 2)
+		return;
 	now = smtp_session_now();
 	for (i = 0; i < pool->active; i++)
 		smtp_session_process(pool->sessions[i],
 		    pool->poll_fds[i].revents, now);
+	progress_show(&pool->progress, pool->settings->queue, now);
 }
 
 /* Frees finished sessions and counts the failures among them. */
@@ -624,32 +867,57 @@ pool_reap(struct session_pool *pool)
 		smtp_session_stop(pool->sessions[i]);
 }
 
-/* Runs the sessions until nothing is left to send. Returns the server's
- * reply when it rejected AUTH (the caller frees it), else NULL. */
-static char *
-run_sessions(const struct smtp_session_settings *session_settings,
-    unsigned max_connections)
+/* Acts on SIGINT or SIGTERM. Returns false when the run must end now. */
+static bool
+pool_check_signals(struct session_pool *pool, bool *stopping)
 {
-	struct session_pool pool;
+	size_t	i;
 
-	memset(&pool, 0, sizeof(pool));
-	pool.settings = session_settings;
-	pool.capacity = max_connections;
-	pool.sessions = xcalloc(max_connections, sizeof(*pool.sessions));
-	pool.poll_fds = xcalloc(max_connections, sizeof(*pool.poll_fds));
-	for (;;) {
-		pool_open_sessions(&pool);
-		pool_reap(&pool);
-		if (pool.active == 0 && !pool_may_open(&pool))
-			break;
-		if (pool.active == 0)
-			continue;
-		pool_poll(&pool);
-		pool_reap(&pool);
+	if (stop_signal_count == 1 && !*stopping) {
+		*stopping = true;
+		inject_queue_stop(pool->settings->queue);
+		progress_clear(&pool->progress);
+		msg_info("stopping: no new transactions; %zu session(s) finish what is in flight; a second signal abandons it", pool->active);
+
+		/* Idle sessions send QUIT now instead of at their deadline. */
+		for (i = 0; i < pool->active; i++)
+			smtp_session_process(pool->sessions[i], 0,
+			    smtp_session_now());
 	}
-	free(pool.sessions);
-	free(pool.poll_fds);
-	return pool.auth_error;
+	if (stop_signal_count < 2)
+		return true;
+
+	/* Freeing a session returns its messages in flight to pending. */
+	progress_clear(&pool->progress);
+	msg_info("stopping at once: %zu session(s) abandoned; their messages stay pending", pool->active);
+	for (i = 0; i < pool->active; i++)
+		smtp_session_free(pool->sessions[i]);
+	pool->active = 0;
+	return false;
+}
+
+static void
+run_sessions(struct session_pool *pool)
+{
+	bool	stopping = false;
+
+	pool->sessions = xcalloc(pool->capacity, sizeof(*pool->sessions));
+	pool->poll_fds = xcalloc(pool->capacity, sizeof(*pool->poll_fds));
+	for (;;) {
+		if (!pool_check_signals(pool, &stopping))
+			break;
+		pool_open_sessions(pool);
+		pool_reap(pool);
+		if (pool->active == 0 && !pool_may_open(pool))
+			break;
+		if (pool->active == 0)
+			continue;
+		pool_poll(pool);
+		pool_reap(pool);
+	}
+	progress_clear(&pool->progress);
+	free(pool->sessions);
+	free(pool->poll_fds);
 }
 
 static FILE *
@@ -687,40 +955,94 @@ session_settings_secure(struct smtp_session_settings *session_settings,
 		msg_fatal(EX_CONFIG, "%s", error);
 }
 
+static struct inject_queue *
+queue_create(const struct settings *settings, FILE *log)
+{
+	struct inject_queue_options options;
+
+	memset(&options, 0, sizeof(options));
+	options.envelope.prefix = settings->header_prefix.data;
+	options.envelope.sender = settings->sender;
+	options.envelope.recipients = settings->recipients;
+	options.envelope.recipient_count = settings->recipient_count;
+	options.disposal = settings->disposal;
+	options.recursive = settings->recursive;
+	options.shard = settings->shard;
+	options.shard_count = settings->shard_count;
+	return inject_queue_create(&options, log);
+}
+
+/* Starts transaction i at start + i * interval, where the interval is the
+ * larger of --duration / count and 1 / --rate. */
+static void
+queue_pace(const struct settings *settings, struct inject_queue *queue,
+    long long start)
+{
+	size_t	count = inject_queue_pending(queue);
+	double	interval = 0;
+
+	if (settings->duration > 0 && count > 0)
+		interval = settings->duration * 1000.0 / (double)count;
+	if (settings->rate > 0 && 1000.0 / settings->rate > interval)
+		interval = 1000.0 / settings->rate;
+	if (interval > 0)
+		inject_queue_pace(queue, start, interval);
+}
+
+/* Connects and sends every pending message of queue. Returns the
+ * server's reply when it rejected AUTH (the caller frees it), else NULL. */
+static char *
+send_queue(const struct settings *settings, struct inject_queue *queue,
+    const sigset_t *wait_mask)
+{
+	struct smtp_session_settings session_settings;
+	struct addrinfo *addresses = resolve_server(settings);
+	struct session_pool pool;
+
+	memset(&session_settings, 0, sizeof(session_settings));
+	session_settings.addresses = addresses;
+	session_settings.server = settings->server;
+	session_settings.helo_name = settings->helo_name;
+	session_settings.messages_per_connection =
+	    settings->messages_per_connection;
+	session_settings.timeout = settings->timeout;
+	session_settings.queue = queue;
+	session_settings_secure(&session_settings, settings);
+
+	memset(&pool, 0, sizeof(pool));
+	pool.settings = &session_settings;
+	pool.capacity = settings->max_connections;
+	pool.wait_mask = *wait_mask;
+	pool.progress.enabled = isatty(STDERR_FILENO);
+	pool.progress.total = inject_queue_pending(queue);
+	pool.progress.start = smtp_session_now();
+	queue_pace(settings, queue, pool.progress.start);
+	run_sessions(&pool);
+	tls_client_free(session_settings.tls);
+	free_server_addresses(settings, addresses);
+	return pool.auth_error;
+}
+
 /* Sends every pending message; returns the exit status. */
 static int
 run(const struct settings *settings)
 {
-	struct smtp_session_settings session_settings;
-	struct addrinfo *addresses = NULL;
 	struct inject_queue *queue;
 	char   *auth_error = NULL;
 	long long start = smtp_session_now();
 	FILE   *log = log_open(settings->log_path);
+	sigset_t wait_mask;
 	int	i, status;
 
-	queue = inject_queue_create(settings->header_prefix.data, log);
+	signals_setup(&wait_mask);
+	queue = queue_create(settings, log);
 	for (i = 0; i < settings->path_count; i++) {
 		if (inject_queue_add(queue, settings->paths[i]) < 0)
-			msg_fatal(EX_NOINPUT, "slot or spool folder %s: %m",
+			msg_fatal(EX_NOINPUT, "Maildir or spool folder %s: %m",
 			    settings->paths[i]);
 	}
-	if (inject_queue_pending(queue) > 0) {
-		addresses = resolve_server(settings);
-		memset(&session_settings, 0, sizeof(session_settings));
-		session_settings.addresses = addresses;
-		session_settings.server = settings->server;
-		session_settings.helo_name = settings->helo_name;
-		session_settings.messages_per_connection =
-		    settings->messages_per_connection;
-		session_settings.timeout = settings->timeout;
-		session_settings.queue = queue;
-		session_settings_secure(&session_settings, settings);
-		auth_error = run_sessions(&session_settings,
-		    settings->max_connections);
-		tls_client_free(session_settings.tls);
-		free_server_addresses(settings, addresses);
-	}
+	if (inject_queue_pending(queue) > 0 && stop_signal_count == 0)
+		auth_error = send_queue(settings, queue, &wait_mask);
 	inject_queue_print_summary(queue, stdout,
 	    (double)(smtp_session_now() - start) / 1000.0);
 	status = inject_queue_count_unanswered(queue) > 0 ? EX_TEMPFAIL : EX_OK;

@@ -38,8 +38,8 @@ summary() {
 }
 
 # copy_slot FROM TO: make a writable copy of a case Maildir. Files in its
-# cur/ move to new/ without their Maildir info, because this version sends
-# only new/.
+# cur/ move to new/ without their Maildir info, because without --keep only
+# new/ is sent, and these checks count the files moved to cur/.
 copy_slot() {
 	local file
 	cp -r "$1" "$2"
@@ -84,13 +84,15 @@ EOF
 	fi
 }
 
-# log_row FILE RECIPIENT: "code|enhanced|text" of the recipient's log line.
+# log_row FILE RECIPIENT [FIRST LAST]: fields FIRST to LAST (from 0; by
+# default "code|enhanced|text") of the recipient's log line.
 log_row() {
-	"$SINK_PYTHON" - "$1" "$2" <<'EOF'
+	"$SINK_PYTHON" - "$1" "$2" "${3:-4}" "${4:-6}" <<'EOF'
 import csv, sys
+first, last = int(sys.argv[3]), int(sys.argv[4])
 for row in csv.reader(open(sys.argv[1], newline="")):
     if row[3] == sys.argv[2]:
-        print("|".join(row[4:]))
+        print("|".join(row[first:last + 1]))
 EOF
 }
 
@@ -125,6 +127,8 @@ run_case_08() {
 	check_eq "08a: two-line 250 logged whole" \
 		"$(log_row "$RUN/log.csv" ok@example.net)" \
 		"250|2.0.0|Ok: queued as A1 / (second line of the same reply)"
+	check_eq "08a: Message-ID logged last" \
+		"$(log_row "$RUN/log.csv" ok@example.net 7 7)" "<ml1@example.com>"
 	check_eq "08a: SIZE offered, so sent" \
 		"$(client_lines | grep -c ' SIZE=')" 3
 	check_server "08a: dialogue followed" 1
@@ -519,7 +523,7 @@ check_eq "skip: invalid messages moved" "$(ls "$slot/cur" | tr '\n' ' ')" \
 	"1000.M1P1.host:2, 1000.M2P1.host:2, "
 check_eq "skip: reason logged" \
 	"$(cut -d, -f3- "$RUN/log.csv" | sort | tr '\n' ' ')" \
-	'"1000.M1P1.host","","","","no recipient address in To, Cc or Bcc" "1000.M2P1.host","","","","no recipient address in To, Cc or Bcc" '
+	'"1000.M1P1.host","","","","no recipient address in To, Cc or Bcc","" "1000.M2P1.host","","","","no recipient address in To, Cc or Bcc","" '
 check_server "skip: session with QUIT only" 1
 
 # --add-header inserts fields at the top; bad values are usage errors.

@@ -82,7 +82,7 @@ log_row() {
 import csv, sys
 for row in csv.reader(open(sys.argv[1], newline="")):
     if row[3] == sys.argv[2]:
-        print("|".join(row[4:]))
+        print("|".join(row[4:7]))
 PYTHON
 }
 

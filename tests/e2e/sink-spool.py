@@ -8,6 +8,12 @@
       bodies have lines that start with "." and LF, CRLF, CR CR LF and bare
       CR line ends. Some files lack a final newline, some have 8-bit text.
 
+  sink-spool.py compare MAILDIR DUMPS
+      Check that the contents of the smtp-sink dumps in DUMPS and the
+      expected contents of the message files in MAILDIR/new and
+      MAILDIR/cur are equal as multisets, so each file arrived exactly once
+      and unchanged. Prints one line per problem, exits 1 if any.
+
   sink-spool.py check SPOOL DUMPS
       Compare every message that smtp-sink dumped (its -d option) into the
       folder DUMPS with the answered file in SPOOL/*/cur: the envelope from
@@ -15,9 +21,12 @@
       smtp-sink header block. Prints one line per problem, exits 1 if any.
 
 The expected envelope and content are computed here independently of
-spoolinject: sender from Return-Path, else From; recipients from To, Cc
-and Bcc parsed with email.utils, repeats dropped; Return-Path and Bcc
-fields left out; every line end (LF, CRLF, a run of CRs) made one line end.
+spoolinject: sender from Return-Path, else From; recipients from the
+Delivered-To fields at the top of the header (before any field other than
+Return-Path, X-Original-To and Delivered-To), else from To, Cc and Bcc,
+parsed with email.utils, repeats dropped; Return-Path, Bcc and the top
+Delivered-To fields left out; every line end (LF, CRLF, a run of CRs) made
+one line end; a first line "From " (mbox) left out.
 """
 
 import email.utils
@@ -130,6 +139,8 @@ def same_address(a, b):
 
 def expected_message(data):
     """Return (sender, recipients, content lines) as spoolinject sends."""
+    if data.startswith(b"From "):
+        data = data[data.find(b"\n") + 1:] if b"\n" in data else b""
     lines = split_lines(data)
     fields = header_fields(lines)
     sender = None
@@ -139,9 +150,19 @@ def expected_message(data):
             sender = match.group(1) if match else None
     if sender is None:
         froms = [value for name, value, _ in fields if name == "from"]
-        sender = email.utils.getaddresses(froms[:1])[0][1]
+        addresses = email.utils.getaddresses(froms[:1])
+        sender = addresses[0][1] if addresses else None
     recipients = []
-    values = [value for name, value, _ in fields if name in ("to", "cc", "bcc")]
+    top = []
+    for field in fields:
+        if field[0] not in ("return-path", "x-original-to", "delivered-to"):
+            break
+        if field[0] == "delivered-to":
+            top.append(field)
+    values = [value for _, value, _ in top]
+    if not top:
+        values = [value for name, value, _ in fields
+                  if name in ("to", "cc", "bcc")]
     for _, address in email.utils.getaddresses(values):
         if address and not any(same_address(address, r) for r in recipients):
             recipients.append(address)
@@ -149,6 +170,8 @@ def expected_message(data):
     for name, _, indexes in fields:
         if name in ("return-path", "bcc"):
             dropped.update(indexes)
+    for _, _, indexes in top:
+        dropped.update(indexes)
     content = [line for index, line in enumerate(lines)
                if index not in dropped]
     return sender, recipients, content
@@ -225,10 +248,49 @@ def check(spool, dumps):
     return 1 if problems else 0
 
 
+def message_files(maildir):
+    """Return the paths of the message files in new/ and cur/."""
+    paths = []
+    for folder in ("new", "cur"):
+        directory = os.path.join(maildir, folder)
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if (not name.startswith(".") and not os.path.islink(path)
+                    and os.path.isfile(path) and os.path.getsize(path) > 0):
+                paths.append(path)
+    return paths
+
+
+def compare(maildir, dumps):
+    expected = {}
+    for path in message_files(maildir):
+        with open(path, "rb") as source:
+            content = b"\n".join(expected_message(source.read())[2])
+        expected.setdefault(content, []).append(os.path.basename(path))
+    problems = []
+    for dump in sorted(os.listdir(dumps)):
+        with open(os.path.join(dumps, dump), "rb") as source:
+            content = b"\n".join(parse_dump(source.read())[2])
+        names = expected.get(content)
+        if not names:
+            problems.append(f"{dump}: matches no file (or one received "
+                            f"twice): {content[:200]!r}")
+            continue
+        names.pop()
+    for names in expected.values():
+        for name in names:
+            problems.append(f"{name}: not received, or received changed")
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "generate":
         generate(sys.argv[2], int(sys.argv[3]))
         return 0
+    if len(sys.argv) == 4 and sys.argv[1] == "compare":
+        return compare(sys.argv[2], sys.argv[3])
     if len(sys.argv) == 4 and sys.argv[1] == "check":
         return check(sys.argv[2], sys.argv[3])
     sys.exit(__doc__)

@@ -18,6 +18,14 @@ setup(void)
 
 TestSuite(envelope, .init = setup);
 
+/* 998 bytes: the longest line that SMTP DATA allows. */
+#define LINE_100 "0123456789012345678901234567890123456789" \
+	"0123456789012345678901234567890123456789" \
+	"01234567890123456789"
+#define LINE_998 LINE_100 LINE_100 LINE_100 LINE_100 LINE_100 LINE_100 \
+	LINE_100 LINE_100 LINE_100 "0123456789012345678901234567890123456789" \
+	"0123456789012345678901234567890123456789012345678901234567"
+
 static const struct wire_case {
 	const char *name;
 	const char *input;
@@ -69,11 +77,29 @@ static const struct wire_case {
 	    "From: f@example.com\r\nTo: t@example.net\r\nBcc: b@example.net\r\n"
 	    "\r\nbody",
 	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n.\r\n" },
-	{ "Delivered-To and Bcc-like names kept",
-	    "Delivered-To: d@example.net\nFrom: f@example.com\n"
+	{ "lower Delivered-To and Bcc-like names kept",
+	    "From: f@example.com\nDelivered-To: d@example.net\n"
 	    "To: t@example.net\nX-Bcc: x\nBccx: y\n\nbody\n",
-	    "Delivered-To: d@example.net\r\nFrom: f@example.com\r\n"
+	    "From: f@example.com\r\nDelivered-To: d@example.net\r\n"
 	    "To: t@example.net\r\nX-Bcc: x\r\nBccx: y\r\n\r\nbody\r\n.\r\n" },
+	{ "top Return-Path and Delivered-To removed",
+	    "Return-Path: <s@example.com>\nX-Original-To: o@example.net\n"
+	    "Delivered-To: d1@example.net\nDelivered-To: d2@example.net\n"
+	    "Received: by mx\nDelivered-To: old@example.net\n"
+	    "From: f@example.com\n\nbody\n",
+	    "X-Original-To: o@example.net\r\nReceived: by mx\r\n"
+	    "Delivered-To: old@example.net\r\nFrom: f@example.com\r\n"
+	    "\r\nbody\r\n.\r\n" },
+	{ "mbox From line left out",
+	    "From f@example.com Mon May  6 10:00:00 2024\n"
+	    "From: f@example.com\nTo: t@example.net\n\nFrom here on\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\n"
+	    "From here on\r\n.\r\n" },
+	{ "line of 998 bytes allowed",
+	    "From: f@example.com\nTo: t@example.net\n\n"
+	    LINE_998 "\n",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\n"
+	    LINE_998 "\r\n.\r\n" },
 	{ "Bcc in the body is not a header",
 	    "From: f@example.com\nTo: t@example.net\n\nBcc: b@example.net\n",
 	    "From: f@example.com\r\nTo: t@example.net\r\n\r\n"
@@ -181,6 +207,24 @@ static const struct address_case {
 	{ "first From mailbox",
 	    "From: a@example.com, b@example.com\nTo: x@example.net\n\n",
 	    "a@example.com", "x@example.net" },
+	{ "top Delivered-To replaces To and Cc",
+	    "Return-Path: <s@example.com>\nDelivered-To: d1@example.net\n"
+	    "Delivered-To: <d2@example.net>\nFrom: a@example.com\n"
+	    "To: x@example.net\nCc: y@example.net\n\n",
+	    "s@example.com", "d1@example.net,d2@example.net" },
+	{ "Delivered-To after X-Original-To",
+	    "Return-Path: <s@example.com>\nX-Original-To: o@example.net\n"
+	    "Delivered-To: d@example.net\nFrom: a@example.com\n"
+	    "To: x@example.net\n\n",
+	    "s@example.com", "d@example.net" },
+	{ "lower Delivered-To ignored",
+	    "From: a@example.com\nDelivered-To: d@example.net\n"
+	    "To: x@example.net\n\n",
+	    "a@example.com", "x@example.net" },
+	{ "mbox From line not a sender",
+	    "From other@example.org Mon May  6 10:00:00 2024\n"
+	    "From: a@example.com\nTo: x@example.net\n\n",
+	    "a@example.com", "x@example.net" },
 };
 
 static char *
@@ -228,17 +272,26 @@ static const struct invalid_case {
 	const char *name;
 	const char *input;
 	const char *error;
+	size_t	length;		/* of input; 0 for strlen(input) */
 } invalid_cases[] = {
 	{ "no recipient field", "From: a@example.com\nSubject: x\n\nTo: b@example.net\n",
-	    "no recipient address in To, Cc or Bcc" },
+	    "no recipient address in To, Cc or Bcc", 0 },
 	{ "empty group only", "From: a@example.com\nTo: undisclosed-recipients:;\n\n",
-	    "no recipient address in To, Cc or Bcc" },
+	    "no recipient address in To, Cc or Bcc", 0 },
 	{ "no sender", "To: b@example.net\n\nbody\n",
-	    "no sender address in Return-Path or From" },
+	    "no sender address in Return-Path or From", 0 },
 	{ "empty From", "From:\nTo: b@example.net\n\n",
-	    "no sender address in Return-Path or From" },
+	    "no sender address in Return-Path or From", 0 },
 	{ "only a body", "\nFrom: a@example.com\nTo: b@example.net\n",
-	    "no sender address in Return-Path or From" },
+	    "no sender address in Return-Path or From", 0 },
+	{ "line of 999 bytes",
+	    "From: a@example.com\nTo: b@example.net\n\nok\nx" LINE_998 "\n",
+	    "line 5 is longer than 998 bytes, the limit of SMTP DATA (RFC 5321 4.5.3.1.6)", 0 },
+	{ "NUL byte", "From: a@example.com\nTo: b@example.net\n\nab\0c\n",
+	    "line 4 has a NUL byte, which SMTP DATA cannot carry", 44 },
+	{ "empty top Delivered-To",
+	    "Delivered-To:\nFrom: a@example.com\nTo: b@example.net\n\n",
+	    "no recipient address in the Delivered-To fields at the top of the header", 0 },
 };
 
 Test(envelope, invalid_messages)
@@ -252,7 +305,8 @@ Test(envelope, invalid_messages)
 		char   *error = NULL;
 
 		cr_expect_eq(envelope_parse(&envelope, c->input,
-		    strlen(c->input), NULL, &error), ENVELOPE_INVALID,
+		    c->length ? c->length : strlen(c->input), NULL, &error),
+		    ENVELOPE_INVALID,
 		    "%s: not reported as invalid", c->name);
 		cr_expect_str_eq(error ? error : "", c->error,
 		    "%s: error \"%s\", want \"%s\"", c->name,
@@ -343,4 +397,63 @@ Test(envelope, field_name_check)
 		cr_expect_eq(envelope_field_name_valid(names[i].name),
 		    names[i].valid, "field name \"%s\": got %d, want %d",
 		    names[i].name, !names[i].valid, names[i].valid);
+}
+
+Test(envelope, message_id_kept)
+{
+	const char *input = "From: a@example.com\nTo: b@example.net\n"
+	    "Message-ID:  <id1@example.com> \n\nx\n";
+	const char *invalid = "From: a@example.com\n"
+	    "Message-ID: <id2@example.com>\n\nx\n";
+	struct envelope envelope;
+	char   *error = NULL;
+
+	cr_assert_eq(envelope_parse(&envelope, input, strlen(input), NULL,
+	    &error), ENVELOPE_OK);
+	cr_expect_str_eq(envelope.message_id, "<id1@example.com>");
+	envelope_free(&envelope);
+	cr_assert_eq(envelope_parse(&envelope, invalid, strlen(invalid), NULL,
+	    &error), ENVELOPE_INVALID);
+	cr_expect_str_eq(envelope.message_id ? envelope.message_id : "(none)",
+	    "<id2@example.com>", "Message-ID of an invalid message lost");
+	envelope_free(&envelope);
+	free(error);
+}
+
+Test(envelope, recipients_option_replaces_header)
+{
+	const char *input = "Delivered-To: d@example.net\nFrom: a@example.com\n"
+	    "Bcc: hidden@example.net\n\nx\n";
+	char   *recipients[] = { "r1@example.org", "R1@EXAMPLE.ORG",
+	    "r2@example.org" };
+	struct envelope_options options = {
+		.prefix = NULL, .recipients = recipients, .recipient_count = 3
+	};
+	struct envelope envelope;
+	char   *error = NULL;
+
+	cr_assert_eq(envelope_parse_with(&envelope, input, strlen(input),
+	    &options, &error), ENVELOPE_OK, "error: %s", error ? error : "");
+	cr_expect_eq(envelope.recipient_count, 3);
+	cr_expect_str_eq(envelope.recipients[0], "r1@example.org");
+	cr_expect_str_eq(envelope.recipients[1], "R1@EXAMPLE.ORG");
+	cr_expect_str_eq(envelope.recipients[2], "r2@example.org");
+	cr_expect_str_eq(envelope.data.data,
+	    "From: a@example.com\r\n\r\nx\r\n.\r\n");
+	envelope_free(&envelope);
+}
+
+Test(envelope, mbox_from_line_flag)
+{
+	const char *input = "From a@example.com Mon May  6 10:00:00 2024\r\n"
+	    "From: a@example.com\r\nTo: b@example.net\r\n\r\nx\r\n";
+	struct envelope envelope;
+	char   *error = NULL;
+
+	cr_assert_eq(envelope_parse(&envelope, input, strlen(input), NULL,
+	    &error), ENVELOPE_OK);
+	cr_expect(envelope.mbox_from_line, "mbox From line not flagged");
+	cr_expect_str_eq(envelope.data.data,
+	    "From: a@example.com\r\nTo: b@example.net\r\n\r\nx\r\n.\r\n");
+	envelope_free(&envelope);
 }
