@@ -172,6 +172,8 @@ generator_load(struct generator *generator,
 		rng_seed(&generator->rng, config->seed);
 	else
 		rng_seed_random(&generator->rng);
+	generator->message_seed = config->seeded ? config->seed
+	    : rng_next(&generator->rng);
 	generator->message_id_host = generator_message_id_host(&generator->rng);
 	return 0;
 }
@@ -427,8 +429,35 @@ generator_compose(struct generator *generator, time_t slot, long utc_offset,
 }
 
 void
+generator_seed_message(struct generator *generator, time_t slot,
+    unsigned long long index)
+{
+	uint64_t slot_seed = rng_hash(generator->message_seed,
+	    (uint64_t) (slot / 60));
+
+	rng_seed(&generator->rng, rng_hash(slot_seed, index));
+}
+
+void
+generator_copy(struct generator *copy, const struct generator *generator)
+{
+	*copy = *generator;
+	copy->is_copy = 1;
+	memset(&copy->html_body, 0, sizeof(copy->html_body));
+	memset(&copy->text_body, 0, sizeof(copy->text_body));
+	memset(&copy->scratch, 0, sizeof(copy->scratch));
+}
+
+void
 generator_free(struct generator *generator)
 {
+	if (generator->is_copy) {
+		buf_free(&generator->html_body);
+		buf_free(&generator->text_body);
+		buf_free(&generator->scratch);
+		memset(generator, 0, sizeof(*generator));
+		return;
+	}
 	bounce_catalogue_free(&generator->catalogue);
 	domain_groups_free(&generator->groups);
 	sender_list_free(&generator->senders);
