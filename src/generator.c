@@ -397,34 +397,43 @@ generator_draft(struct generator *generator, time_t slot, long utc_offset,
 }
 
 void
+generator_prepare(struct generator *generator, time_t slot, long utc_offset,
+    struct generator_draft *draft, struct message_fields *fields)
+{
+	const struct generator_config *config = generator->config;
+
+	generator_draft(generator, slot, utc_offset, draft);
+	generator_render_bodies(generator, draft);
+
+	memset(fields, 0, sizeof(*fields));
+	fields->return_path = draft->sender->from_addr;
+	fields->from_name = draft->sender->from_name;
+	fields->from_addr = draft->sender->from_addr;
+	fields->to_name = draft->to_name;
+	fields->to_addr = draft->to_addr;
+	fields->subject = draft->sender->subject;
+	fields->date = draft->date;
+	fields->message_id = draft->message_id;
+	fields->x_job = draft->sender->x_job;
+	fields->bounce_me = draft->bounce_me;
+	fields->bounce_percentage = draft->sender->retry_percent;
+	fields->extra_headers = config->extra_headers;
+	fields->extra_header_count = config->extra_header_count;
+	fields->text_body = generator->text_body.data;
+	fields->text_length = generator->text_body.length;
+	fields->html_body = generator->html_body.data;
+	fields->html_length = generator->html_body.length;
+	fields->boundary = draft->boundary;
+}
+
+void
 generator_compose(struct generator *generator, time_t slot, long utc_offset,
     struct buf *output)
 {
-	const struct generator_config *config = generator->config;
 	struct generator_draft draft;
-	struct message_fields fields = {0};
+	struct message_fields fields;
 
-	generator_draft(generator, slot, utc_offset, &draft);
-	generator_render_bodies(generator, &draft);
-
-	fields.return_path = draft.sender->from_addr;
-	fields.from_name = draft.sender->from_name;
-	fields.from_addr = draft.sender->from_addr;
-	fields.to_name = draft.to_name;
-	fields.to_addr = draft.to_addr;
-	fields.subject = draft.sender->subject;
-	fields.date = draft.date;
-	fields.message_id = draft.message_id;
-	fields.x_job = draft.sender->x_job;
-	fields.bounce_me = draft.bounce_me;
-	fields.bounce_percentage = draft.sender->retry_percent;
-	fields.extra_headers = config->extra_headers;
-	fields.extra_header_count = config->extra_header_count;
-	fields.text_body = generator->text_body.data;
-	fields.text_length = generator->text_body.length;
-	fields.html_body = generator->html_body.data;
-	fields.html_length = generator->html_body.length;
-	fields.boundary = draft.boundary;
+	generator_prepare(generator, slot, utc_offset, &draft, &fields);
 	message_render(&fields, output);
 }
 

@@ -96,6 +96,15 @@ void	generator_draft(struct generator *generator, time_t slot,
 		long utc_offset, struct generator_draft *draft);
 
 /*
+ * Draws one message like generator_draft() and renders its bodies into
+ * the generator's scratch space. fields then points into draft and the
+ * generator, and is valid until the next call.
+ */
+void	generator_prepare(struct generator *generator, time_t slot,
+		long utc_offset, struct generator_draft *draft,
+		struct message_fields *fields);
+
+/*
  * Appends one complete message for the slot that starts at slot, whose
  * local time is utc_offset seconds ahead of UTC, to output. It draws
  * exactly what generator_draft() draws, then renders the message.
