@@ -98,7 +98,11 @@ fuzz/build/%: fuzz/%.c $(MODULE_SOURCES) $(wildcard src/*.h)
 	@mkdir -p fuzz/build
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(MODULE_SOURCES) $(LDLIBS)
 
-check: deps
+# spoolgen on the defaults and a small spoolinject run under valgrind;
+# definite leaks and memory errors fail. Never part of check.
+MEMCHECK_PACKAGES = valgrind postfix
+
+memcheck: deps
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(MEMCHECK_PACKAGES)"
 	$(MAKE) programs
 	tools/memcheck
@@ -121,7 +125,7 @@ clean:
 	rm -rf fuzz/build
 
 .PHONY: all programs unit-tests deps run check install clean fuzz \
-	fuzz-build
+	fuzz-build memcheck
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d
