@@ -7,6 +7,7 @@
  * to message_render_gmime() instead.
  */
 #include <gmime/gmime.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,6 +28,7 @@
 /* Bytes that GMime writes as they are in quoted-printable text, learnt
  * from GMime itself by message_fast_init(). */
 static unsigned char qp_literal[256];
+static unsigned char qp_plain[256];	/* literal and not blank */
 static int qp_ready;
 
 static const char hex_digits[] = "0123456789ABCDEF";
@@ -49,33 +51,73 @@ message_fast_init(void)
 		length = g_mime_encoding_quoted_encode_close(input, 2, output,
 		    &state, &save);
 		qp_literal[c] = length > 0 && output[0] == c && c != '=';
+		qp_plain[c] = qp_literal[c] && c != ' ' && c != '\t';
 	}
 	qp_ready = 1;
 }
 
-/* Appends text encoded as GMime's quoted-printable encoder does: soft
- * breaks as "=\n", blanks before a line end or the end encoded. */
+/* Writes "=XX" for byte c. */
+static char *
+message_fast_escape(char *out, unsigned char c)
+{
+	out[0] = '=';
+	out[1] = hex_digits[c >> 4];
+	out[2] = hex_digits[c & 15];
+	return out + 3;
+}
+
+/* Writes the literal byte c, after a soft line break when the line is
+ * full. */
+static char *
+message_fast_literal(char *out, size_t *column, unsigned char c)
+{
+	if (*column > QP_LITERAL_LAST) {
+		*out++ = '=';
+		*out++ = '\n';
+		*column = 0;
+	}
+	*out++ = (char) c;
+	(*column)++;
+	return out;
+}
+
+/*
+ * Appends text encoded as GMime's quoted-printable encoder does: soft
+ * breaks as "=\n", blanks before a line end or the end encoded. GMime
+ * holds back each blank until it sees the next byte; the fast cases
+ * below write a plain byte, or a blank and the plain byte after it, at
+ * once, which gives the same output.
+ */
 static void
 message_fast_qp(struct buf *output, const char *text, size_t length)
 {
 	const unsigned char *p = (const unsigned char *) text;
 	const unsigned char *end = p + length;
+	const unsigned char *plain = qp_plain;
 	size_t column = 0;
 	int pending = -1;		/* a blank not yet written */
-	char *out;
+	char *restrict out;
 
 	/* Each byte becomes at most "=\n=XX". */
 	buf_reserve(output, length * 5 + 8);
 	out = output->data + output->length;
-	for (; p < end; p++) {
-		unsigned char c = *p;
+	while (p < end) {
+		unsigned char c = *p++;
 
+		if (pending < 0 && plain[c]) {
+			out = message_fast_literal(out, &column, c);
+			continue;
+		}
+		if (pending < 0 && (c == ' ' || c == '\t') && p < end
+		    && plain[*p]) {
+			out = message_fast_literal(out, &column, c);
+			out = message_fast_literal(out, &column, *p++);
+			continue;
+		}
 		if (c == '\n') {
-			if (pending >= 0) {
-				*out++ = '=';
-				*out++ = hex_digits[pending >> 4];
-				*out++ = hex_digits[pending & 15];
-			}
+			if (pending >= 0)
+				out = message_fast_escape(out,
+				    (unsigned char) pending);
 			*out++ = '\n';
 			column = 0;
 			pending = -1;
@@ -107,19 +149,35 @@ message_fast_qp(struct buf *output, const char *text, size_t length)
 		} else {
 			column += 3;
 		}
-		*out++ = '=';
-		*out++ = hex_digits[c >> 4];
-		*out++ = hex_digits[c & 15];
+		out = message_fast_escape(out, c);
 	}
 	if (pending >= 0) {
-		*out++ = '=';
-		*out++ = hex_digits[pending >> 4];
-		*out++ = hex_digits[pending & 15];
+		out = message_fast_escape(out, (unsigned char) pending);
 		*out++ = '=';
 		*out++ = '\n';
 	}
 	output->length = (size_t) (out - output->data);
 	output->data[output->length] = '\0';
+}
+
+#define BYTES_01	0x0101010101010101ULL
+#define BYTES_80	0x8080808080808080ULL
+
+/* Returns non-zero when an 8-byte word may hold a control character: a
+ * byte below 32 (tab and LF included) or 127. */
+static int
+message_fast_word_has_control(uint64_t word)
+{
+	uint64_t below_32 = (word - BYTES_01 * 32) & ~word & BYTES_80;
+	uint64_t is_127 = word ^ (BYTES_01 * 127);
+
+	return below_32 != 0 || ((is_127 - BYTES_01) & ~is_127 & BYTES_80) != 0;
+}
+
+static int
+message_fast_is_control(unsigned char c)
+{
+	return (c < 32 && c != '\t' && c != '\n') || c == 127;
 }
 
 /* Returns non-zero when GMime would encode the body as quoted-printable
@@ -130,10 +188,23 @@ static int
 message_fast_body_fits(const char *text, size_t length)
 {
 	const unsigned char *p = (const unsigned char *) text;
-	size_t eight_bit = 0, i;
+	size_t eight_bit = 0, i = 0, j;
+	uint64_t word;
 
-	for (i = 0; i < length; i++) {
-		if ((p[i] < 32 && p[i] != '\t' && p[i] != '\n') || p[i] == 127)
+	/* Eight bytes at a time; a word that may hold a control character
+	 * is checked byte by byte. */
+	for (; i + 8 <= length; i += 8) {
+		memcpy(&word, p + i, 8);
+		/* One bit per 8-bit byte, summed by the multiplication. */
+		eight_bit += (size_t) ((((word & BYTES_80) >> 7) * BYTES_01)
+		    >> 56);
+		if (message_fast_word_has_control(word))
+			for (j = i; j < i + 8; j++)
+				if (message_fast_is_control(p[j]))
+					return 0;
+	}
+	for (; i < length; i++) {
+		if (message_fast_is_control(p[i]))
 			return 0;
 		eight_bit += p[i] >> 7;
 	}
