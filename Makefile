@@ -80,6 +80,37 @@ run: deps
 	$(MAKE) programs
 	tools/run-main-job
 
+# libFuzzer targets under fuzz/, built with clang and the sanitizers, each
+# run for FUZZ_SECONDS.
+FUZZ_PACKAGES = clang libclang-rt-14-dev
+FUZZ_TARGETS = fuzz_csv fuzz_template fuzz_smtp_reply fuzz_envelope
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
+	-DSPOOLGEN_DATADIR='"$(DATADIR)"' -Isrc
+
+fuzz: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_PACKAGES)"
+	$(MAKE) fuzz-build
+	fuzz/run $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_TARGETS:%=fuzz/build/%)
+
+fuzz/build/%: fuzz/%.c $(MODULE_SOURCES) $(wildcard src/*.h)
+	@mkdir -p fuzz/build
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(MODULE_SOURCES) $(LDLIBS)
+
+# spoolgen on the defaults and a small spoolinject run under valgrind;
+# definite leaks and memory errors fail. Never part of check.
+MEMCHECK_PACKAGES = valgrind postfix
+
+memcheck: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(MEMCHECK_PACKAGES)"
+	$(MAKE) programs
+	tools/memcheck
+
 check: deps
 	$(MAKE) programs unit-tests
 	tests/run $(UNIT_PROGRAMS)
@@ -95,8 +126,10 @@ install: programs
 clean:
 	rm -f $(PROGRAMS) src/*.o src/*.d src/libspool.a $(UNIT_PROGRAMS) \
 		tests/unit/*.d
+	rm -rf fuzz/build
 
-.PHONY: all programs unit-tests deps run check install clean
+.PHONY: all programs unit-tests deps run check install clean fuzz \
+	fuzz-build memcheck
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d

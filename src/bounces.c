@@ -162,6 +162,11 @@ bounce_load_record(struct bounce_catalogue *catalogue,
 	char *domain;
 	size_t i;
 
+	for (i = 0; i < record->field_count; i++)
+		if (memchr(record->fields[i], '\0', record->field_lengths[i]))
+			return csv_row_reject(policy, path, record->line, "field "
+			    "%zu contains a NUL byte; save the file as text",
+			    i + 1);
 	widest = widest > columns->code ? widest : columns->code;
 	widest = widest > columns->enhanced ? widest : columns->enhanced;
 	widest = widest > columns->text ? widest : columns->text;
@@ -195,25 +200,24 @@ bounce_load_record(struct bounce_catalogue *catalogue,
 	return 0;
 }
 
-int
-bounce_catalogue_load(struct bounce_catalogue *catalogue, const char *path,
-    struct csv_row_policy *policy)
+/* Fills the catalogue from table, which csv_table_read() or
+ * csv_table_parse() returned status for, and frees the table. */
+static int
+bounce_catalogue_fill(struct bounce_catalogue *catalogue, const char *path,
+    struct csv_table *table, int status, struct csv_row_policy *policy)
 {
 	struct bounce_columns columns;
-	struct csv_table table;
 	size_t i;
-	int status;
 
 	memset(catalogue, 0, sizeof(*catalogue));
 	catalogue->path = xstrdup(path);
-	if ((status = csv_table_read(&table, path, policy->error)) == 0
-	    && (status = bounce_find_columns(&table, &columns,
+	if (status == 0 && (status = bounce_find_columns(table, &columns,
 		    policy->error)) == 0) {
-		for (i = 1; i < table.count && status == 0; i++)
+		for (i = 1; i < table->count && status == 0; i++)
 			status = bounce_load_record(catalogue,
-			    &table.records[i], &columns, policy);
+			    &table->records[i], &columns, policy);
 	}
-	csv_table_free(&table);
+	csv_table_free(table);
 	if (status == 0 && catalogue->entry_count == 0) {
 		buf_appendf(policy->error, "%s: no valid bounce entries; add "
 		    "rows of domain,code,enhanced,text after the header",
@@ -221,6 +225,27 @@ bounce_catalogue_load(struct bounce_catalogue *catalogue, const char *path,
 		status = EX_DATAERR;
 	}
 	return status;
+}
+
+int
+bounce_catalogue_load(struct bounce_catalogue *catalogue, const char *path,
+    struct csv_row_policy *policy)
+{
+	struct csv_table table;
+	int status = csv_table_read(&table, path, policy->error);
+
+	return bounce_catalogue_fill(catalogue, path, &table, status, policy);
+}
+
+int
+bounce_catalogue_parse(struct bounce_catalogue *catalogue, const char *path,
+    const char *text, size_t length, struct csv_row_policy *policy)
+{
+	struct csv_table table;
+	int status = csv_table_parse(&table, path, text, length,
+	    policy->error);
+
+	return bounce_catalogue_fill(catalogue, path, &table, status, policy);
 }
 
 void

@@ -59,6 +59,12 @@ struct bounce_catalogue {
 int	bounce_catalogue_load(struct bounce_catalogue *catalogue,
 		const char *path, struct csv_row_policy *policy);
 
+/* Loads the catalogue from text, as if it were the content of the file
+ * path, like bounce_catalogue_load(). */
+int	bounce_catalogue_parse(struct bounce_catalogue *catalogue,
+		const char *path, const char *text, size_t length,
+		struct csv_row_policy *policy);
+
 void	bounce_catalogue_free(struct bounce_catalogue *catalogue);
 
 #endif

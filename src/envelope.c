@@ -401,6 +401,16 @@ sender_from_return_path(struct envelope *envelope, const char *value)
 	return false;
 }
 
+/* Returns the error description for an address, which it frees. */
+static char *
+envelope_rejected(char *address, const char *role)
+{
+	char   *description = xasprintf("%s address \"%s\" has characters that SMTP cannot carry", role, address);
+
+	free(address);
+	return description;
+}
+
 /* Fills the recipients from the top Delivered-To fields; returns an
  * error description, or NULL. */
 static char *
@@ -414,7 +424,7 @@ envelope_take_delivered_to(struct envelope *envelope,
 		rejected = parse_address_field(envelope,
 		    scan->delivered_to[i], add_recipient);
 	if (rejected)
-		return xasprintf("Delivered-To address \"%s\" has characters that SMTP cannot carry", rejected);
+		return envelope_rejected(rejected, "Delivered-To");
 	if (envelope->recipient_count == 0)
 		return xstrdup("no recipient address in the Delivered-To fields at the top of the header");
 	return NULL;
@@ -437,7 +447,7 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 			rejected = parse_address_field(envelope, scan->from,
 			    add_sender);
 		if (rejected)
-			return xasprintf("sender address \"%s\" has characters that SMTP cannot carry", rejected);
+			return envelope_rejected(rejected, "sender");
 		if (envelope->sender == NULL)
 			return xstrdup("no sender address in Return-Path or From");
 	}
@@ -452,7 +462,7 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 		rejected = parse_address_field(envelope,
 		    scan->recipient_fields[i], add_recipient);
 	if (rejected)
-		return xasprintf("recipient address \"%s\" has characters that SMTP cannot carry", rejected);
+		return envelope_rejected(rejected, "recipient");
 	if (envelope->recipient_count == 0)
 		return xstrdup("no recipient address in To, Cc or Bcc");
 	return NULL;

@@ -180,6 +180,8 @@ generator_load(struct generator *generator,
 		rng_seed(&generator->rng, config->seed);
 	else
 		rng_seed_random(&generator->rng);
+	generator->message_seed = config->seeded ? config->seed
+	    : rng_next(&generator->rng);
 	generator->message_id_host = generator_message_id_host(&generator->rng);
 	return 0;
 }
@@ -437,44 +439,80 @@ generator_list_attachments(struct generator *generator,
 }
 
 void
+generator_prepare(struct generator *generator, time_t slot, long utc_offset,
+    struct generator_draft *draft, struct message_fields *fields)
+{
+	const struct generator_config *config = generator->config;
+
+	generator_draft(generator, slot, utc_offset, draft);
+	generator_render_bodies(generator, draft);
+
+	memset(fields, 0, sizeof(*fields));
+	fields->return_path = draft->sender->from_addr;
+	fields->from_name = draft->sender->from_name;
+	fields->from_addr = draft->sender->from_addr;
+	fields->to_name = draft->to_name;
+	fields->to_addr = draft->to_addr;
+	fields->subject = draft->sender->subject;
+	fields->date = draft->date;
+	fields->message_id = draft->message_id;
+	fields->x_job = draft->sender->x_job;
+	fields->bounce_me = draft->bounce_me;
+	fields->bounce_percentage = draft->sender->retry_percent;
+	fields->extra_headers = config->extra_headers;
+	fields->extra_header_count = config->extra_header_count;
+	fields->text_body = generator->text_body.data;
+	fields->text_length = generator->text_body.length;
+	fields->html_body = generator->html_body.data;
+	fields->html_length = generator->html_body.length;
+	fields->boundary = draft->boundary;
+	fields->attachments = generator->message_attachments;
+	fields->attachment_count = generator_list_attachments(generator, draft);
+	fields->mixed_boundary = draft->mixed_boundary[0]
+	    ? draft->mixed_boundary : NULL;
+}
+
+void
 generator_compose(struct generator *generator, time_t slot, long utc_offset,
     struct buf *output)
 {
-	const struct generator_config *config = generator->config;
 	struct generator_draft draft;
-	struct message_fields fields = {0};
+	struct message_fields fields;
 
-	generator_draft(generator, slot, utc_offset, &draft);
-	generator_render_bodies(generator, &draft);
-
-	fields.return_path = draft.sender->from_addr;
-	fields.from_name = draft.sender->from_name;
-	fields.from_addr = draft.sender->from_addr;
-	fields.to_name = draft.to_name;
-	fields.to_addr = draft.to_addr;
-	fields.subject = draft.sender->subject;
-	fields.date = draft.date;
-	fields.message_id = draft.message_id;
-	fields.x_job = draft.sender->x_job;
-	fields.bounce_me = draft.bounce_me;
-	fields.bounce_percentage = draft.sender->retry_percent;
-	fields.extra_headers = config->extra_headers;
-	fields.extra_header_count = config->extra_header_count;
-	fields.text_body = generator->text_body.data;
-	fields.text_length = generator->text_body.length;
-	fields.html_body = generator->html_body.data;
-	fields.html_length = generator->html_body.length;
-	fields.boundary = draft.boundary;
-	fields.attachments = generator->message_attachments;
-	fields.attachment_count = generator_list_attachments(generator, &draft);
-	fields.mixed_boundary = draft.mixed_boundary[0] ? draft.mixed_boundary
-	    : NULL;
+	generator_prepare(generator, slot, utc_offset, &draft, &fields);
 	message_render(&fields, output);
+}
+
+void
+generator_seed_message(struct generator *generator, time_t slot,
+    unsigned long long index)
+{
+	uint64_t slot_seed = rng_hash(generator->message_seed,
+	    (uint64_t) (slot / 60));
+
+	rng_seed(&generator->rng, rng_hash(slot_seed, index));
+}
+
+void
+generator_copy(struct generator *copy, const struct generator *generator)
+{
+	*copy = *generator;
+	copy->is_copy = 1;
+	memset(&copy->html_body, 0, sizeof(copy->html_body));
+	memset(&copy->text_body, 0, sizeof(copy->text_body));
+	memset(&copy->scratch, 0, sizeof(copy->scratch));
 }
 
 void
 generator_free(struct generator *generator)
 {
+	if (generator->is_copy) {
+		buf_free(&generator->html_body);
+		buf_free(&generator->text_body);
+		buf_free(&generator->scratch);
+		memset(generator, 0, sizeof(*generator));
+		return;
+	}
 	bounce_catalogue_free(&generator->catalogue);
 	domain_groups_free(&generator->groups);
 	sender_list_free(&generator->senders);

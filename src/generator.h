@@ -54,6 +54,8 @@ struct generator {
 	struct template *text;
 	size_t	yahoo_group;		/* (size_t) -1 when absent */
 	struct rng rng;
+	uint64_t message_seed;		/* base of every message's sequence */
+	int	is_copy;		/* from generator_copy() */
 	char   *message_id_host;	/* run token and host name */
 	size_t	skipped_rows;
 	struct attachment_list attachments;	/* --attach files */
@@ -105,6 +107,15 @@ void	generator_draft(struct generator *generator, time_t slot,
 		long utc_offset, struct generator_draft *draft);
 
 /*
+ * Draws one message like generator_draft() and renders its bodies into
+ * the generator's scratch space. fields then points into draft and the
+ * generator, and is valid until the next call.
+ */
+void	generator_prepare(struct generator *generator, time_t slot,
+		long utc_offset, struct generator_draft *draft,
+		struct message_fields *fields);
+
+/*
  * Appends one complete message for the slot that starts at slot, whose
  * local time is utc_offset seconds ahead of UTC, to output. It draws
  * exactly what generator_draft() draws, then renders the message.
@@ -112,6 +123,24 @@ void	generator_draft(struct generator *generator, time_t slot,
 void	generator_compose(struct generator *generator, time_t slot,
 		long utc_offset, struct buf *output);
 
+/*
+ * Seeds the random sequence for message number index (from 0) of the
+ * slot that starts at slot. The message then depends only on the seed,
+ * the slot and index, so any thread may render it.
+ */
+void	generator_seed_message(struct generator *generator, time_t slot,
+		unsigned long long index);
+
+/*
+ * Makes copy share the loaded input of generator, which must outlive it,
+ * with scratch space of its own, so that each thread can compose with
+ * its own copy. Free the copy with generator_free() before generator.
+ */
+void	generator_copy(struct generator *copy,
+		const struct generator *generator);
+
+/* Frees what generator_load() loaded, or only the scratch space of a
+ * copy. */
 void	generator_free(struct generator *generator);
 
 /* Placeholders that the body templates may use, in enum order. */

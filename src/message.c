@@ -73,6 +73,7 @@ void
 message_library_init(void)
 {
 	g_mime_init();
+	message_fast_init();
 }
 
 static GMimePart *
@@ -521,9 +522,7 @@ message_write_phrase(struct header_writer *writer, const char *name)
 	buf_free(&quoted);
 }
 
-/* Returns the raw value of a mailbox header: the encoded display name,
- * if any, and the address. */
-static void
+void
 message_format_mailbox(struct buf *raw, const char *field_name,
     const char *name, const char *address)
 {
@@ -691,7 +690,27 @@ message_add_attachments(const struct message_fields *fields,
 }
 
 void
+message_format_header(struct buf *output, const char *name,
+    const char *value)
+{
+	struct header_writer writer;
+
+	buf_append_string(output, name);
+	buf_append_byte(output, ':');
+	header_writer_init(&writer, output, name);
+	message_write_text(&writer, value);
+	header_writer_finish(&writer);
+}
+
+void
 message_render(const struct message_fields *fields, struct buf *output)
+{
+	if (message_render_fast(fields, output) != 0)
+		message_render_gmime(fields, output);
+}
+
+void
+message_render_gmime(const struct message_fields *fields, struct buf *output)
 {
 	GMimeMessage *message = g_mime_message_new(FALSE);
 	GMimeMultipart *alternative =

@@ -68,4 +68,33 @@ void	message_library_init(void);
 void	message_render(const struct message_fields *fields,
 		struct buf *output);
 
+/* Appends the message as built by GMime's object tree, which
+ * message_render() skips for messages message_render_fast() can write. */
+void	message_render_gmime(const struct message_fields *fields,
+		struct buf *output);
+
+/*
+ * Appends the message byte for byte as message_render_gmime() would, for
+ * the common case: a given boundary, X- extra headers, and bodies that
+ * GMime would encode as quoted-printable. Returns 0, or -1 without
+ * touching output when the message is not such a case.
+ */
+int	message_render_fast(const struct message_fields *fields,
+		struct buf *output);
+
+/* Learns GMime's quoted-printable choices; message_library_init() calls
+ * it. */
+void	message_fast_init(void);
+
+/* Appends the raw value of a mailbox header, without "Name:": the
+ * encoded display name, if any, and the address, folded, with the line
+ * end. */
+void	message_format_mailbox(struct buf *output, const char *field_name,
+		const char *name, const char *address);
+
+/* Appends "Name:" and the encoded, folded value of an unstructured
+ * header with its line end. */
+void	message_format_header(struct buf *output, const char *name,
+		const char *value);
+
 #endif

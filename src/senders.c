@@ -96,12 +96,18 @@ sender_load_record(struct sender_list *list, const struct csv_record *record,
 	char *const *field = record->fields;
 	struct sender *sender;
 	double rate, percent;
+	size_t i;
 	int status;
 
 	if (record->field_count != SENDER_COLUMN_COUNT)
 		return csv_row_reject(policy, path, record->line, "expected %d "
 		    "fields as in the header, found %zu", SENDER_COLUMN_COUNT,
 		    record->field_count);
+	for (i = 0; i < record->field_count; i++)
+		if (memchr(field[i], '\0', record->field_lengths[i]))
+			return csv_row_reject(policy, path, record->line, "the %s "
+			    "field contains a NUL byte; save the file as text",
+			    sender_column_names[i]);
 	if (!address_is_valid(field[SENDER_FROM_ADDR]))
 		return csv_row_reject(policy, path, record->line, "invalid "
 		    "from_addr \"%s\": expected an address such as "
@@ -130,29 +136,50 @@ sender_load_record(struct sender_list *list, const struct csv_record *record,
 	return 0;
 }
 
-int
-sender_list_load(struct sender_list *list, const char *path,
-    struct csv_row_policy *policy)
+/* Fills the list from table, which csv_table_read() or csv_table_parse()
+ * returned status for, and frees the table. */
+static int
+sender_list_fill(struct sender_list *list, const char *path,
+    struct csv_table *table, int status, struct csv_row_policy *policy)
 {
-	struct csv_table table;
 	size_t i;
-	int status;
 
 	memset(list, 0, sizeof(*list));
 	list->path = xstrdup(path);
-	if ((status = csv_table_read(&table, path, policy->error)) == 0
-	    && (status = sender_check_header(&table, policy->error)) == 0) {
-		for (i = 1; i < table.count && status == 0; i++)
-			status = sender_load_record(list, &table.records[i],
+	if (status == 0 && (status = sender_check_header(table,
+		    policy->error)) == 0) {
+		for (i = 1; i < table->count && status == 0; i++)
+			status = sender_load_record(list, &table->records[i],
 			    policy);
 	}
-	csv_table_free(&table);
+	csv_table_free(table);
 	if (status == 0 && list->count == 0) {
 		buf_appendf(policy->error, "%s: no valid sender rows; add rows "
 		    "after the header", path);
 		status = EX_DATAERR;
 	}
 	return status;
+}
+
+int
+sender_list_load(struct sender_list *list, const char *path,
+    struct csv_row_policy *policy)
+{
+	struct csv_table table;
+	int status = csv_table_read(&table, path, policy->error);
+
+	return sender_list_fill(list, path, &table, status, policy);
+}
+
+int
+sender_list_parse(struct sender_list *list, const char *path,
+    const char *text, size_t length, struct csv_row_policy *policy)
+{
+	struct csv_table table;
+	int status = csv_table_parse(&table, path, text, length,
+	    policy->error);
+
+	return sender_list_fill(list, path, &table, status, policy);
 }
 
 void

@@ -37,6 +37,11 @@ struct sender_list {
 int	sender_list_load(struct sender_list *list, const char *path,
 		struct csv_row_policy *policy);
 
+/* Loads the sender rows from text, as if it were the content of the file
+ * path, like sender_list_load(). */
+int	sender_list_parse(struct sender_list *list, const char *path,
+		const char *text, size_t length, struct csv_row_policy *policy);
+
 void	sender_list_free(struct sender_list *list);
 
 #endif

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "profile.h"
 #include "slot.h"
+#include "slot_writer.h"
 #include "traffic.h"
 
 struct spoolgen_settings {
@@ -38,6 +39,8 @@ struct spoolgen_settings {
 	long long volume;		/* -1 when not given */
 	int	plan;
 	int	quiet;
+	enum maildir_sync_mode sync_mode;
+	unsigned jobs;
 	struct generator_config generator;
 	struct header_field *headers;
 	size_t	header_count;
@@ -48,6 +51,7 @@ struct spoolgen_totals {
 	unsigned long long messages;
 	unsigned long long bytes;
 	unsigned long slots;
+	unsigned long long next_sequence; /* file name sequence, from 1 */
 	struct timeval started;
 	struct timeval last_progress;
 	int	progress_shown;
@@ -61,7 +65,7 @@ enum spoolgen_option {
 	OPTION_ADD_HEADER, OPTION_SEED, OPTION_PLAN, OPTION_SKIP_BAD_ROWS,
 	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP, OPTION_BOUNCE_WEIGHTS,
 	OPTION_UNTIL, OPTION_PROFILE, OPTION_ATTACH, OPTION_ATTACH_DIR,
-	OPTION_ATTACH_RATE,
+	OPTION_ATTACH_RATE, OPTION_FSYNC, OPTION_JOBS,
 };
 
 static const struct option spoolgen_options[] = {
@@ -91,6 +95,8 @@ static const struct option spoolgen_options[] = {
 	{"bounce-weights", required_argument, NULL, OPTION_BOUNCE_WEIGHTS},
 	{"quiet", no_argument, NULL, OPTION_QUIET},
 	{"help", no_argument, NULL, OPTION_HELP},
+	{"fsync", required_argument, NULL, OPTION_FSYNC},
+	{"jobs", required_argument, NULL, OPTION_JOBS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -105,7 +111,8 @@ static const char spoolgen_usage[] =
     "                [--first-names FILE] [--last-names FILE]\n"
     "                [--domain-groups CSV] [--bounce-weights MODE]\n"
     "                [--add-header NAME=VALUE]... [--seed N] [--plan]\n"
-    "                [--skip-bad-rows] [--timezone ZONE] [--quiet]\n";
+    "                [--skip-bad-rows] [--quiet]\n"
+    "                [--fsync none|batch|each] [--jobs N]\n";
 
 static void
 spoolgen_help(void)
@@ -165,6 +172,11 @@ spoolgen_help(void)
 	    "                         weights from local 00:00 on, separated by\n"
 	    "                         blanks or lines; '#' starts a comment\n"
 	    "                         (default: the built-in hourly curve)\n"
+	    "  --fsync MODE           when message data is synced to disk before\n"
+	    "                         its rename into new/: none, batch (per\n"
+	    "                         batch of up to 2048 files; default) or\n"
+	    "                         each (per file)\n"
+	    "  --jobs N               render in N threads (default: 1)\n"
 	    "  --quiet                no progress line and no summary\n"
 	    "  --help                 show this help\n\n"
 	    "Placeholders in templates: {{top}} {{x_job}} {{name}} {{from_name}}\n"
@@ -332,6 +344,21 @@ spoolgen_default_paths(struct spoolgen_settings *settings)
 }
 
 static void
+spoolgen_parse_sync_mode(struct spoolgen_settings *settings,
+    const char *value)
+{
+	if (strcmp(value, "none") == 0)
+		settings->sync_mode = MAILDIR_SYNC_NONE;
+	else if (strcmp(value, "batch") == 0)
+		settings->sync_mode = MAILDIR_SYNC_BATCH;
+	else if (strcmp(value, "each") == 0)
+		settings->sync_mode = MAILDIR_SYNC_EACH;
+	else
+		spoolgen_usage_error("invalid --fsync \"%s\": expected none, "
+		    "batch or each", value);
+}
+
+static void
 spoolgen_parse_option(struct spoolgen_settings *settings, int option,
     const char *value)
 {
@@ -394,6 +421,11 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 		config->bounce_weights_by_count = strcmp(value, "count") == 0;
 		break;
 	case OPTION_QUIET: settings->quiet = 1; break;
+	case OPTION_FSYNC: spoolgen_parse_sync_mode(settings, value); break;
+	case OPTION_JOBS:
+		settings->jobs = (unsigned) spoolgen_parse_count("--jobs",
+		    value, SLOT_WRITER_JOBS_MAX);
+		break;
 	case OPTION_HELP:
 		spoolgen_help();
 		if (fflush(stdout) != 0 || ferror(stdout))
@@ -416,6 +448,8 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 	settings->slot_text = "now";
 	settings->slot_count = 1;
 	settings->daily_volume = settings->volume = -1;
+	settings->sync_mode = MAILDIR_SYNC_BATCH;
+	settings->jobs = 1;
 	settings->generator.yahoo_backoff = -1;
 	settings->generator.zone = TRAFFIC_DEFAULT_ZONE;
 	while ((option = getopt_long(argc, argv, "", spoolgen_options,
@@ -437,6 +471,8 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 		    "DIR");
 	if (!settings->attach_rate_given)
 		settings->generator.attach_rate = 1;
+	if (settings->jobs == 0)
+		spoolgen_usage_error("%s", "--jobs must be at least 1");
 	settings->generator.extra_headers = settings->headers;
 	settings->generator.extra_header_count = settings->header_count;
 	spoolgen_default_paths(settings);
@@ -502,15 +538,25 @@ spoolgen_seconds_since(const struct timeval *start)
 	    + (double) (now.tv_usec - start->tv_usec) / 1e6;
 }
 
+/* Progress line state while one slot is written. */
+struct spoolgen_progress {
+	struct spoolgen_totals *totals;
+	const char *slot;
+	unsigned long volume;
+};
+
 static void
-spoolgen_show_progress(struct spoolgen_totals *totals, const char *slot,
-    unsigned long done, unsigned long volume)
+spoolgen_show_progress(void *context, unsigned long written)
 {
+	struct spoolgen_progress *progress = context;
+	struct spoolgen_totals *totals = progress->totals;
+
 	if (spoolgen_seconds_since(&totals->last_progress) < 0.25)
 		return;
 	gettimeofday(&totals->last_progress, NULL);
 	fprintf(stderr, "\r%s: slot %s: %lu/%lu messages, %llu in all   ",
-	    msg_program(), slot, done, volume, totals->messages);
+	    msg_program(), progress->slot, written, progress->volume,
+	    totals->messages + written);
 	totals->progress_shown = 1;
 }
 
@@ -548,37 +594,34 @@ spoolgen_write_slot(const struct spoolgen_settings *settings,
     struct generator *generator, struct traffic_model *model, time_t slot,
     struct spoolgen_totals *totals, struct buf *error)
 {
-	unsigned long volume = spoolgen_slot_volume(settings, model, slot);
-	long utc_offset = traffic_model_utc_offset(model, slot);
-	int show = !settings->quiet && isatty(STDERR_FILENO);
-	struct buf message = BUF_INIT;
+	struct slot_job job = {0};
+	struct spoolgen_progress progress;
 	char name[SLOT_NAME_SIZE];
-	struct maildir maildir;
-	unsigned long i;
 	char *path;
 	int status;
 
 	slot_name(slot, name);
 	path = xasprintf("%s/%s", settings->spool, name);
-	status = maildir_open(&maildir, path, error);
-	free(path);
-	for (i = 0; status == 0 && i < volume; i++) {
-		buf_reset(&message);
-		generator_compose(generator, slot, utc_offset, &message);
-		status = maildir_deliver(&maildir, message.data, message.length,
-		    error);
-		if (status == 0) {
-			totals->messages++;
-			totals->bytes += message.length;
-		}
-		if (show)
-			spoolgen_show_progress(totals, name, i + 1, volume);
+	job.generator = generator;
+	job.path = path;
+	job.slot = slot;
+	job.utc_offset = traffic_model_utc_offset(model, slot);
+	job.volume = spoolgen_slot_volume(settings, model, slot);
+	job.first_sequence = totals->next_sequence;
+	job.sync_mode = settings->sync_mode;
+	job.jobs = settings->jobs;
+	if (!settings->quiet && isatty(STDERR_FILENO)) {
+		progress.totals = totals;
+		progress.slot = name;
+		progress.volume = job.volume;
+		job.progress = spoolgen_show_progress;
+		job.progress_context = &progress;
 	}
-	if (status == 0)
-		status = maildir_sync(&maildir, error);
-	if (maildir.path)
-		maildir_close(&maildir);
-	buf_free(&message);
+	status = slot_write(&job, error);
+	free(path);
+	totals->next_sequence += job.volume;
+	totals->messages += job.written;
+	totals->bytes += job.bytes;
 	totals->slots += status == 0;
 	return status;
 }
@@ -601,7 +644,7 @@ static int
 spoolgen_run(struct spoolgen_settings *settings)
 {
 	struct generator_config *config = &settings->generator;
-	struct spoolgen_totals totals = {0};
+	struct spoolgen_totals totals = {.next_sequence = 1};
 	struct traffic_model model;
 	struct generator generator;
 	struct buf error = BUF_INIT;
