@@ -19,6 +19,7 @@
 #include "inject_queue.h"
 #include "maildir_name.h"
 #include "msg.h"
+#include "wall_clock.h"
 
 /* Skipped files warned about one by one; further ones are only counted,
  * because two runs over one spool skip each other's files by the
@@ -590,7 +591,7 @@ inject_queue_log(struct inject_queue *queue,
 {
 	char	now[32], code[8] = "";
 	char   *reply_text = NULL;
-	time_t	seconds = time(NULL);
+	time_t	seconds = (time_t)(wall_clock_now_ms() / 1000);
 	struct tm utc;
 
 	if (queue->log == NULL)
