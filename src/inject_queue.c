@@ -19,6 +19,7 @@
 #include "inject_queue.h"
 #include "maildir_name.h"
 #include "msg.h"
+#include "wall_clock.h"
 
 /* Skipped files warned about one by one; further ones are only counted,
  * because two runs over one spool skip each other's files by the
@@ -42,6 +43,7 @@ struct inject_queue {
 	size_t	outcome_counts[3];
 	size_t	local_rejections;
 	size_t	skipped;
+	size_t	added_unanswered;	/* from inject_queue_add_counts() */
 	struct reply_count *reply_counts;
 	size_t	reply_count_length;
 	bool	stopped;
@@ -329,6 +331,23 @@ inject_queue_add(struct inject_queue *queue, const char *path)
 	return queue_add_spool(queue, path);
 }
 
+bool
+inject_queue_add_file(struct inject_queue *queue, const char *maildir,
+    const char *name)
+{
+	char   *path = xasprintf("%s/new/%s", maildir, name);
+	bool	added = false;
+
+	if ((queue->options.shard_count == 0 ||
+	    maildir_name_in_shard(name, queue->options.shard,
+	    queue->options.shard_count)) && folder_entry_is_message(path)) {
+		queue_add_message(queue, maildir, "new", name);
+		added = true;
+	}
+	free(path);
+	return added;
+}
+
 size_t
 inject_queue_pending(const struct inject_queue *queue)
 {
@@ -500,28 +519,37 @@ message_dispose(const struct inject_queue *queue,
 	free(path);
 }
 
+/* Adds count messages decided by the reply code and enhanced code key. */
+static void
+add_reply_count(struct inject_queue *queue, const char *key, size_t count)
+{
+	size_t	i;
+
+	for (i = 0; i < queue->reply_count_length; i++) {
+		if (strcmp(queue->reply_counts[i].key, key) == 0) {
+			queue->reply_counts[i].count += count;
+			return;
+		}
+	}
+	queue->reply_counts = xrealloc(queue->reply_counts,
+	    (queue->reply_count_length + 1) * sizeof(*queue->reply_counts));
+	snprintf(queue->reply_counts[i].key, sizeof(queue->reply_counts[i].key),
+	    "%s", key);
+	queue->reply_counts[i].count = count;
+	queue->reply_count_length++;
+}
+
 static void
 count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
 {
 	char	key[24];
-	size_t	i;
 
 	if (reply->enhanced[0] != '\0')
 		snprintf(key, sizeof(key), "%03d %s", reply->code,
 		    reply->enhanced);
 	else
 		snprintf(key, sizeof(key), "%03d", reply->code);
-	for (i = 0; i < queue->reply_count_length; i++) {
-		if (strcmp(queue->reply_counts[i].key, key) == 0) {
-			queue->reply_counts[i].count++;
-			return;
-		}
-	}
-	queue->reply_counts = xrealloc(queue->reply_counts,
-	    (queue->reply_count_length + 1) * sizeof(*queue->reply_counts));
-	memcpy(queue->reply_counts[i].key, key, sizeof(key));
-	queue->reply_counts[i].count = 1;
-	queue->reply_count_length++;
+	add_reply_count(queue, key, 1);
 }
 
 void
@@ -590,7 +618,7 @@ inject_queue_log(struct inject_queue *queue,
 {
 	char	now[32], code[8] = "";
 	char   *reply_text = NULL;
-	time_t	seconds = time(NULL);
+	time_t	seconds = (time_t)(wall_clock_now_ms() / 1000);
 	struct tm utc;
 
 	if (queue->log == NULL)
@@ -623,7 +651,7 @@ inject_queue_count(const struct inject_queue *queue,
 size_t
 inject_queue_count_unanswered(const struct inject_queue *queue)
 {
-	size_t	count = 0;
+	size_t	count = queue->added_unanswered;
 	size_t	i;
 
 	for (i = 0; i < queue->message_count; i++) {
@@ -633,6 +661,23 @@ inject_queue_count_unanswered(const struct inject_queue *queue)
 			count++;
 	}
 	return count;
+}
+
+void
+inject_queue_add_counts(struct inject_queue *total,
+    const struct inject_queue *part)
+{
+	size_t	i;
+
+	for (i = 0; i < 3; i++)
+		total->outcome_counts[i] += part->outcome_counts[i];
+	total->local_rejections += part->local_rejections;
+	total->skipped += part->skipped;
+	total->added_unanswered += inject_queue_count_unanswered(part);
+	total->claims += part->claims;
+	for (i = 0; i < part->reply_count_length; i++)
+		add_reply_count(total, part->reply_counts[i].key,
+		    part->reply_counts[i].count);
 }
 
 static int

@@ -84,6 +84,15 @@ struct inject_queue *inject_queue_create(
  */
 int	inject_queue_add(struct inject_queue *queue, const char *path);
 
+/*
+ * Adds the file name in the new/ folder of maildir when it belongs to the
+ * queue's shard and is a message file, as inject_queue_add() would: a
+ * regular file that is not empty, and not a symbolic link. Others are
+ * skipped with a warning. Returns whether the file was added.
+ */
+bool	inject_queue_add_file(struct inject_queue *queue, const char *maildir,
+	    const char *name);
+
 /* Returns the number of messages waiting to be claimed; 0 once the queue
  * is stopped. */
 size_t	inject_queue_pending(const struct inject_queue *queue);
@@ -157,6 +166,14 @@ void	inject_queue_log(struct inject_queue *queue,
 size_t	inject_queue_count(const struct inject_queue *queue,
 	    enum inject_outcome outcome);
 size_t	inject_queue_count_unanswered(const struct inject_queue *queue);
+
+/*
+ * Adds the counts of part to total, so that one summary covers several
+ * queues: the outcomes, local rejections, skipped files, reply codes and
+ * messages without a final reply. total keeps no link to part.
+ */
+void	inject_queue_add_counts(struct inject_queue *total,
+	    const struct inject_queue *part);
 
 /* Prints the counts by outcome, of local rejections, of skipped files
  * and by reply code, the elapsed seconds and the messages answered per

@@ -4,8 +4,11 @@
  * (or keeps or deletes) each answered message and prints a summary.
  * Messages without a final reply stay in new/ for the next run. SIGINT or
  * SIGTERM stops new transactions; a second one abandons those in flight.
+ * With --follow it keeps running and sends each slot of a spool when the
+ * slot's minute begins, as follow.h describes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <gmime/gmime.h>
 #include <limits.h>
@@ -22,11 +25,13 @@
 
 #include "buf.h"
 #include "envelope.h"
+#include "follow.h"
 #include "inject_queue.h"
 #include "msg.h"
 #include "smtp_auth.h"
 #include "smtp_session.h"
 #include "tls_client.h"
+#include "wall_clock.h"
 
 #define USAGE "usage: spoolinject [--server HOST[:PORT]|unix:PATH] " \
 	"[--lmtp] [--max-connections N] [--messages-per-connection N] " \
@@ -36,7 +41,7 @@
 	"[--timeout SECONDS] [--log FILE] [--keep | --delete] [--recursive] " \
 	"[--from ADDRESS] [--to ADDRESS]... [--shard K/N] " \
 	"[--duration SECONDS] [--rate MESSAGES_PER_SECOND] " \
-	"MAILDIR_OR_SPOOL..."
+	"[--follow [--max-lag SECONDS]] MAILDIR_OR_SPOOL..."
 
 /* The environment variable that may carry the AUTH password. */
 #define PASSWORD_VARIABLE "SPOOLINJECT_PASSWORD"
@@ -46,6 +51,13 @@
 #define SHARDS_MAX 1000000
 #define DURATION_MAX 31536000.0		/* one year, in seconds */
 #define RATE_MAX 1000000.0		/* messages per second */
+
+/* --follow sends each slot within its minute: by default its transactions
+ * start over the first 59 seconds. */
+#define FOLLOW_DURATION_DEFAULT 59.0
+#define FOLLOW_DURATION_MAX 60.0
+#define MAX_LAG_DEFAULT 300
+#define MAX_LAG_MAX 86400
 
 /* Milliseconds between refreshes of the progress line. */
 #define PROGRESS_INTERVAL_MS 250
@@ -83,6 +95,9 @@ struct settings {
 	unsigned shard_count;		/* 0: all files */
 	double	duration;		/* seconds; 0: as fast as allowed */
 	double	rate;			/* messages per second; 0: no cap */
+	bool	follow;			/* send slots as they come due */
+	unsigned max_lag;		/* seconds a slot may start late */
+	bool	max_lag_given;
 	char  **paths;
 	int	path_count;
 };
@@ -156,6 +171,10 @@ static const struct option_help {
 	    "evenly over SECONDS (default: no spread)" } },
 	{ "--rate MESSAGES_PER_SECOND", { "start at most this many transactions",
 	    "per second (default: no cap)" } },
+	{ "--follow", { "keep running and send each slot of the spool",
+	    "in its minute (default --duration 59)" } },
+	{ "--max-lag SECONDS", { "with --follow, seconds a slot may start",
+	    "late before it is skipped (default 300)" } },
 	{ "--help", { "print this help and exit" } },
 };
 
@@ -176,6 +195,8 @@ print_help(void)
 		for (line = 1; line < 2 && help->lines[line]; line++)
 			printf("  %-29s %s\n", "", help->lines[line]);
 	}
+	printf("\nWith --follow it keeps running and sends each slot of the\n"
+	    "spool when its minute begins; SIGHUP reopens the --log file.\n");
 	printf("\nExit status: 0 when every message got a final reply, 75 when\n"
 	    "some are still pending (also after SIGINT or SIGTERM), 64 for\n"
 	    "invalid usage, 66 for a missing folder, 69 when the server\n"
@@ -346,6 +367,7 @@ settings_defaults(struct settings *settings)
 	settings->max_connections = 20;
 	settings->messages_per_connection = 100;
 	settings->timeout = 300;
+	settings->max_lag = MAX_LAG_DEFAULT;
 	settings->tls_policy = SMTP_TLS_AUTO;
 	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
 		snprintf(host, sizeof(host), "localhost");
@@ -376,6 +398,8 @@ enum option_id {
 	OPTION_SHARD,
 	OPTION_DURATION,
 	OPTION_RATE,
+	OPTION_FOLLOW,
+	OPTION_MAX_LAG,
 	OPTION_HELP
 };
 
@@ -403,6 +427,8 @@ static const struct option long_options[] = {
 	{ "shard", required_argument, NULL, OPTION_SHARD },
 	{ "duration", required_argument, NULL, OPTION_DURATION },
 	{ "rate", required_argument, NULL, OPTION_RATE },
+	{ "follow", no_argument, NULL, OPTION_FOLLOW },
+	{ "max-lag", required_argument, NULL, OPTION_MAX_LAG },
 	{ "help", no_argument, NULL, OPTION_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -583,12 +609,46 @@ settings_apply(struct settings *settings, int option, char *value)
 	case OPTION_RATE:
 		settings->rate = parse_positive("--rate", value, RATE_MAX);
 		break;
+	case OPTION_FOLLOW:
+		settings->follow = true;
+		break;
+	case OPTION_MAX_LAG:
+		settings->max_lag = parse_number("--max-lag", value, 1,
+		    MAX_LAG_MAX);
+		settings->max_lag_given = true;
+		break;
 	case OPTION_HELP:
 		print_help();
 		exit(EX_OK);
 	default:
 		usage_error(NULL);
 	}
+}
+
+/* Checks --follow against the other options, sets its default --duration
+ * and reads the test clock offset. */
+static void
+settings_check_follow(struct settings *settings)
+{
+	const char *offset = getenv(WALL_CLOCK_OFFSET_VARIABLE);
+
+	if (wall_clock_set_offset(offset) < 0)
+		usage_error("invalid %s value \"%s\": expected a number of seconds from -%.0f to %.0f", WALL_CLOCK_OFFSET_VARIABLE, offset, WALL_CLOCK_OFFSET_MAX, WALL_CLOCK_OFFSET_MAX);
+	if (!settings->follow) {
+		if (settings->max_lag_given)
+			usage_error("--max-lag is used only with --follow");
+		return;
+	}
+	if (settings->path_count != 1)
+		usage_error("--follow takes exactly one spool folder, not %d", settings->path_count);
+	if (settings->disposal == INJECT_KEEP)
+		usage_error("--keep and --follow exclude each other: --follow sends each file in new/ once and moves it out");
+	if (settings->recursive)
+		usage_error("--recursive and --follow exclude each other: --follow sends the new/ folder of each slot only");
+	if (settings->duration > FOLLOW_DURATION_MAX)
+		usage_error("invalid --duration value %g with --follow: at most %.0f seconds, so that each slot is sent within its minute", settings->duration, FOLLOW_DURATION_MAX);
+	if (settings->duration == 0)
+		settings->duration = FOLLOW_DURATION_DEFAULT;
 }
 
 static void
@@ -605,6 +665,7 @@ settings_parse(struct settings *settings, int argc, char **argv)
 	settings_check_secure(settings);
 	settings->paths = argv + optind;
 	settings->path_count = argc - optind;
+	settings_check_follow(settings);
 }
 
 static void
@@ -757,6 +818,8 @@ struct session_pool {
 	char   *auth_error;		/* the server rejected AUTH */
 	sigset_t wait_mask;		/* signal mask inside ppoll() */
 	struct progress progress;
+	struct follow *follow;		/* --follow: its descriptor and wake
+					 * time join the poll; else NULL */
 };
 
 static bool
@@ -786,6 +849,7 @@ pool_wake_time(const struct session_pool *pool)
 	const struct inject_queue *queue = pool->settings->queue;
 	long long wake = LLONG_MAX;
 	long long next_claim = inject_queue_next_claim(queue);
+	long long follow_wake = LLONG_MAX;
 	size_t	i;
 
 	for (i = 0; i < pool->active; i++) {
@@ -799,6 +863,10 @@ pool_wake_time(const struct session_pool *pool)
 		wake = next_claim;
 	if (pool->progress.enabled && pool->progress.next_refresh < wake)
 		wake = pool->progress.next_refresh;
+	if (pool->follow != NULL)
+		follow_wake = follow_wake_time(pool->follow, smtp_session_now());
+	if (follow_wake < wake)
+		wake = follow_wake;
 	return wake;
 }
 
@@ -808,6 +876,7 @@ pool_poll(struct session_pool *pool)
 	long long now = smtp_session_now();
 	long long wake = pool_wake_time(pool);
 	struct timespec timeout;
+	size_t	count = pool->active;
 	size_t	i;
 
 	for (i = 0; i < pool->active; i++) {
@@ -815,13 +884,18 @@ pool_poll(struct session_pool *pool)
 		    &pool->poll_fds[i].events);
 		pool->poll_fds[i].revents = 0;
 	}
+	if (pool->follow != NULL && follow_fd(pool->follow) >= 0) {
+		pool->poll_fds[count].fd = follow_fd(pool->follow);
+		pool->poll_fds[count].events = POLLIN;
+		pool->poll_fds[count++].revents = 0;
+	}
 	if (wake <= now)
 		wake = now;
 	if (wake - now > (long long)INT_MAX)
 		wake = now + INT_MAX;
 	timeout.tv_sec = (time_t)((wake - now) / 1000);
 	timeout.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
-	if (ppoll(pool->poll_fds, pool->active, &timeout, &pool->wait_mask) < 0
+	if (ppoll(pool->poll_fds, count, &timeout, &pool->wait_mask) < 0
 	    && errno != EINTR)
 		msg_fatal(EX_OSERR, "poll failed: %m");
 	if (stop_signal_count >= 2)
@@ -955,20 +1029,27 @@ session_settings_secure(struct smtp_session_settings *session_settings,
 		msg_fatal(EX_CONFIG, "%s", error);
 }
 
+static void
+queue_options_init(struct inject_queue_options *options,
+    const struct settings *settings)
+{
+	memset(options, 0, sizeof(*options));
+	options->envelope.prefix = settings->header_prefix.data;
+	options->envelope.sender = settings->sender;
+	options->envelope.recipients = settings->recipients;
+	options->envelope.recipient_count = settings->recipient_count;
+	options->disposal = settings->disposal;
+	options->recursive = settings->recursive;
+	options->shard = settings->shard;
+	options->shard_count = settings->shard_count;
+}
+
 static struct inject_queue *
 queue_create(const struct settings *settings, FILE *log)
 {
 	struct inject_queue_options options;
 
-	memset(&options, 0, sizeof(options));
-	options.envelope.prefix = settings->header_prefix.data;
-	options.envelope.sender = settings->sender;
-	options.envelope.recipients = settings->recipients;
-	options.envelope.recipient_count = settings->recipient_count;
-	options.disposal = settings->disposal;
-	options.recursive = settings->recursive;
-	options.shard = settings->shard;
-	options.shard_count = settings->shard_count;
+	queue_options_init(&options, settings);
 	return inject_queue_create(&options, log);
 }
 
@@ -989,6 +1070,23 @@ queue_pace(const struct settings *settings, struct inject_queue *queue,
 		inject_queue_pace(queue, start, interval);
 }
 
+/* Fills in the settings of sessions that send queue to addresses. */
+static void
+session_settings_init(struct smtp_session_settings *session_settings,
+    const struct settings *settings, const struct addrinfo *addresses,
+    struct inject_queue *queue)
+{
+	memset(session_settings, 0, sizeof(*session_settings));
+	session_settings->addresses = addresses;
+	session_settings->server = settings->server;
+	session_settings->helo_name = settings->helo_name;
+	session_settings->messages_per_connection =
+	    settings->messages_per_connection;
+	session_settings->timeout = settings->timeout;
+	session_settings->queue = queue;
+	session_settings_secure(session_settings, settings);
+}
+
 /* Connects and sends every pending message of queue. Returns the
  * server's reply when it rejected AUTH (the caller frees it), else NULL. */
 static char *
@@ -999,15 +1097,7 @@ send_queue(const struct settings *settings, struct inject_queue *queue,
 	struct addrinfo *addresses = resolve_server(settings);
 	struct session_pool pool;
 
-	memset(&session_settings, 0, sizeof(session_settings));
-	session_settings.addresses = addresses;
-	session_settings.server = settings->server;
-	session_settings.helo_name = settings->helo_name;
-	session_settings.messages_per_connection =
-	    settings->messages_per_connection;
-	session_settings.timeout = settings->timeout;
-	session_settings.queue = queue;
-	session_settings_secure(&session_settings, settings);
+	session_settings_init(&session_settings, settings, addresses, queue);
 
 	memset(&pool, 0, sizeof(pool));
 	pool.settings = &session_settings;
@@ -1023,6 +1113,174 @@ send_queue(const struct settings *settings, struct inject_queue *queue,
 	return pool.auth_error;
 }
 
+/* SIGHUP received so far. Each one requests a reopen of the --log file. */
+static volatile sig_atomic_t reopen_signal_count;
+
+static void
+on_reopen_signal(int signal_number)
+{
+	(void)signal_number;
+	reopen_signal_count++;
+}
+
+/* Installs the SIGHUP handler and blocks SIGHUP, as signals_setup() does
+ * for the stop signals, and takes it out of *unblocked. */
+static void
+signals_setup_reopen(sigset_t *unblocked)
+{
+	struct sigaction action;
+	sigset_t blocked;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_reopen_signal;
+	sigemptyset(&action.sa_mask);
+	sigaction(SIGHUP, &action, NULL);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+	sigdelset(unblocked, SIGHUP);
+}
+
+/* Points the log's stream at a new file at path, as logrotate expects
+ * after it renamed the old one. Keeps the old file when the open fails. */
+static void
+log_reopen(FILE *log, const char *path)
+{
+	int	fd;
+
+	if (log == NULL)
+		return;
+	if (fflush(log) != 0)
+		msg_warn("write log file %s: %m", path);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		msg_warn("reopen log file %s: %m; the log goes on in the old file", path);
+		return;
+	}
+	if (dup3(fd, fileno(log), O_CLOEXEC) < 0)
+		msg_warn("reopen log file %s: %m; the log goes on in the old file", path);
+	else
+		msg_info("reopened log file %s", path);
+	close(fd);
+}
+
+/*
+ * Runs the sessions on the queues that follow_step() hands out, one slot
+ * after another, until a signal or rejected credentials stop it. The
+ * queue changes only while no session is open, so every session sends
+ * from one slot's queue.
+ */
+static void
+follow_sessions(struct session_pool *pool, struct follow *follow,
+    struct smtp_session_settings *session_settings,
+    const struct settings *settings, FILE *log)
+{
+	sig_atomic_t reopens = reopen_signal_count;
+	struct inject_queue *queue;
+	bool	stopping = false, idle;
+
+	pool->sessions = xcalloc(pool->capacity, sizeof(*pool->sessions));
+	pool->poll_fds = xcalloc(pool->capacity + 1, sizeof(*pool->poll_fds));
+	for (;;) {
+		if (!pool_check_signals(pool, &stopping))
+			break;
+		if (reopens != reopen_signal_count) {
+			reopens = reopen_signal_count;
+			log_reopen(log, settings->log_path);
+		}
+		pool_open_sessions(pool);
+		pool_reap(pool);
+		idle = pool->active == 0 && !pool_may_open(pool);
+		if (idle && (stopping || pool->auth_error != NULL))
+			break;
+
+		/* After a stop signal no slot starts or grows. */
+		pool->follow = stopping ? NULL : follow;
+		queue = stopping ? session_settings->queue :
+		    follow_step(follow, idle, smtp_session_now());
+		if (queue != session_settings->queue) {
+			session_settings->queue = queue;
+			pool->failures_in_row = 0;
+			continue;
+		}
+		if (pool->active == 0 && !idle)
+			continue;
+		pool_poll(pool);
+		pool_reap(pool);
+	}
+	free(pool->sessions);
+	free(pool->poll_fds);
+}
+
+/* Sends the slots of the spool as they come due. Returns the server's
+ * reply when it rejected AUTH (the caller frees it), else NULL. */
+static char *
+send_follow(const struct settings *settings, struct follow *follow,
+    const sigset_t *wait_mask, FILE *log)
+{
+	struct smtp_session_settings session_settings;
+	struct addrinfo *addresses = resolve_server(settings);
+	struct session_pool pool;
+
+	session_settings_init(&session_settings, settings, addresses,
+	    follow_step(follow, true, smtp_session_now()));
+	memset(&pool, 0, sizeof(pool));
+	pool.settings = &session_settings;
+	pool.capacity = settings->max_connections;
+	pool.wait_mask = *wait_mask;
+	pool.follow = follow;
+	follow_sessions(&pool, follow, &session_settings, settings, log);
+	follow_finish(follow, smtp_session_now());
+	tls_client_free(session_settings.tls);
+	free_server_addresses(settings, addresses);
+	return pool.auth_error;
+}
+
+/* Closes the log and ends the process when the server rejected AUTH. */
+static void
+run_close(const struct settings *settings, FILE *log, char *auth_error)
+{
+	if (log != NULL && fclose(log) != 0)
+		msg_fatal(EX_IOERR, "write log file %s: %m",
+		    settings->log_path);
+	if (auth_error != NULL)
+		msg_fatal(EX_NOPERM, "authentication as %s failed at %s: %s; every unsent message stays pending", settings->auth_user, settings->server, auth_error);
+}
+
+/* Sends the spool's slots as they come due until SIGINT or SIGTERM.
+ * Returns the exit status. */
+static int
+run_follow(const struct settings *settings)
+{
+	struct follow_options options;
+	struct follow *follow;
+	char   *auth_error;
+	long long start = smtp_session_now();
+	FILE   *log = log_open(settings->log_path);
+	sigset_t wait_mask;
+	int	status;
+
+	signals_setup(&wait_mask);
+	signals_setup_reopen(&wait_mask);
+	memset(&options, 0, sizeof(options));
+	options.spool = settings->paths[0];
+	queue_options_init(&options.queue, settings);
+	options.log = log;
+	options.duration = settings->duration;
+	options.rate = settings->rate;
+	options.max_lag = settings->max_lag;
+	follow = follow_create(&options);
+	if (follow == NULL)
+		msg_fatal(EX_NOINPUT, "spool folder %s: %m", options.spool);
+	auth_error = send_follow(settings, follow, &wait_mask, log);
+	follow_print_summary(follow, stdout,
+	    (double)(smtp_session_now() - start) / 1000.0);
+	status = follow_count_unanswered(follow) > 0 ? EX_TEMPFAIL : EX_OK;
+	follow_free(follow);
+	run_close(settings, log, auth_error);
+	return status;
+}
+
 /* Sends every pending message; returns the exit status. */
 static int
 run(const struct settings *settings)
@@ -1034,6 +1292,8 @@ run(const struct settings *settings)
 	sigset_t wait_mask;
 	int	i, status;
 
+	if (settings->follow)
+		return run_follow(settings);
 	signals_setup(&wait_mask);
 	queue = queue_create(settings, log);
 	for (i = 0; i < settings->path_count; i++) {
@@ -1047,11 +1307,7 @@ run(const struct settings *settings)
 	    (double)(smtp_session_now() - start) / 1000.0);
 	status = inject_queue_count_unanswered(queue) > 0 ? EX_TEMPFAIL : EX_OK;
 	inject_queue_free(queue);
-	if (log != NULL && fclose(log) != 0)
-		msg_fatal(EX_IOERR, "write log file %s: %m",
-		    settings->log_path);
-	if (auth_error != NULL)
-		msg_fatal(EX_NOPERM, "authentication as %s failed at %s: %s; every unsent message stays pending", settings->auth_user, settings->server, auth_error);
+	run_close(settings, log, auth_error);
 	return status;
 }
 
