@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "envelope.h"
 #include "msg.h"
 
@@ -245,17 +246,23 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 	return mbox_from_line;
 }
 
-/* Returns whether SMTP can carry address inside angle brackets. */
+/*
+ * Returns whether address is an RFC 5321 Mailbox. Bytes above 127 count as
+ * letters (RFC 6531 allows UTF-8 there), and the session sends such an
+ * address only to a server that offers SMTPUTF8.
+ */
 static bool
 address_valid(const char *address)
 {
-	const unsigned char *p;
+	char	ascii[256];
+	size_t	length = strlen(address);
+	size_t	i;
 
-	for (p = (const unsigned char *)address; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-			return false;
-	}
-	return true;
+	if (length >= sizeof(ascii))
+		return false;
+	for (i = 0; i <= length; i++)
+		ascii[i] = (unsigned char)address[i] > 127 ? 'u' : address[i];
+	return address_is_valid(ascii);
 }
 
 static bool
@@ -351,23 +358,68 @@ add_sender(struct envelope *envelope, const char *address)
 	return true;
 }
 
-/* Parses one address field value with GMime; returns the first address
- * that SMTP cannot carry, in a string the caller frees, or NULL. */
+/* Returns the number of mailboxes in list, groups flattened. */
+static size_t
+list_mailbox_count(InternetAddressList *list)
+{
+	int	count = internet_address_list_length(list);
+	size_t	total = 0;
+	int	i;
+
+	for (i = 0; i < count; i++) {
+		InternetAddress *address =
+		    internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(address))
+			total += list_mailbox_count(
+			    internet_address_group_get_members(
+				(InternetAddressGroup *)address));
+		else
+			total++;
+	}
+	return total;
+}
+
+/* Returns the number of ',', ';' and ':' bytes in value. Quoted names may
+ * contain some too, so this is an upper bound of the list's separators. */
+static size_t
+separator_count(const char *value)
+{
+	size_t	count = 0;
+
+	for (; *value != '\0'; value++) {
+		if (*value == ',' || *value == ';' || *value == ':')
+			count++;
+	}
+	return count;
+}
+
+/*
+ * Parses one address field value with GMime and adds its mailboxes.
+ * Returns why the value is not a valid address list, in a string the
+ * caller frees, or NULL. GMime splits "a@exa mple.com" into two
+ * mailboxes without complaint, so a list with more mailboxes than
+ * separators is invalid even when each mailbox looks valid.
+ */
 static char *
-parse_address_field(struct envelope *envelope, const char *value,
-    bool (*add)(struct envelope *, const char *))
+parse_address_field(struct envelope *envelope, const char *kind,
+    const char *value, bool (*add)(struct envelope *, const char *))
 {
 	InternetAddressList *list = internet_address_list_parse(NULL, value);
 	const char *rejected;
-	char   *copy = NULL;
+	char   *error = NULL;
+	size_t	mailboxes;
 
 	if (list == NULL)
 		return NULL;
+	mailboxes = list_mailbox_count(list);
 	rejected = list_each_mailbox(list, add, envelope);
 	if (rejected)
-		copy = xstrdup(rejected);
+		error = xasprintf("%s address \"%s\" in \"%s\" is not a valid mailbox (RFC 5321 local-part@domain)", kind, rejected, value + strspn(value, " \t"));
+	else if (mailboxes > separator_count(value) + 1)
+		error = xasprintf("%s field \"%s\" contains %zu addresses without a comma between each two", kind, value + strspn(value, " \t"), mailboxes);
 	g_object_unref(list);
-	return copy;
+	return error;
 }
 
 /*
@@ -394,7 +446,7 @@ sender_from_return_path(struct envelope *envelope, const char *value)
 			return false;
 	}
 	envelope->sender = xstrndup(start, (size_t)(end - start));
-	if (address_valid(envelope->sender))
+	if (envelope->sender[0] == '\0' || address_valid(envelope->sender))
 		return true;
 	free(envelope->sender);
 	envelope->sender = NULL;
@@ -407,14 +459,14 @@ static char *
 envelope_take_delivered_to(struct envelope *envelope,
     struct header_scan *scan)
 {
-	char   *rejected = NULL;
+	char   *error = NULL;
 	size_t	i;
 
-	for (i = 0; i < scan->delivered_to_count && !rejected; i++)
-		rejected = parse_address_field(envelope,
+	for (i = 0; i < scan->delivered_to_count && !error; i++)
+		error = parse_address_field(envelope, "Delivered-To",
 		    scan->delivered_to[i], add_recipient);
-	if (rejected)
-		return xasprintf("Delivered-To address \"%s\" has characters that SMTP cannot carry", rejected);
+	if (error)
+		return error;
 	if (envelope->recipient_count == 0)
 		return xstrdup("no recipient address in the Delivered-To fields at the top of the header");
 	return NULL;
@@ -426,7 +478,7 @@ static char *
 envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
     const struct envelope_options *options)
 {
-	char   *rejected = NULL;
+	char   *error = NULL;
 	size_t	i;
 
 	if (options->sender != NULL)
@@ -434,10 +486,10 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 	else if (scan->return_path == NULL ||
 	    !sender_from_return_path(envelope, scan->return_path)) {
 		if (scan->from != NULL)
-			rejected = parse_address_field(envelope, scan->from,
-			    add_sender);
-		if (rejected)
-			return xasprintf("sender address \"%s\" has characters that SMTP cannot carry", rejected);
+			error = parse_address_field(envelope, "From",
+			    scan->from, add_sender);
+		if (error)
+			return error;
 		if (envelope->sender == NULL)
 			return xstrdup("no sender address in Return-Path or From");
 	}
@@ -448,11 +500,11 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 	}
 	if (scan->delivered_to_count > 0)
 		return envelope_take_delivered_to(envelope, scan);
-	for (i = 0; i < scan->recipient_field_count && !rejected; i++)
-		rejected = parse_address_field(envelope,
+	for (i = 0; i < scan->recipient_field_count && !error; i++)
+		error = parse_address_field(envelope, "recipient",
 		    scan->recipient_fields[i], add_recipient);
-	if (rejected)
-		return xasprintf("recipient address \"%s\" has characters that SMTP cannot carry", rejected);
+	if (error)
+		return error;
 	if (envelope->recipient_count == 0)
 		return xstrdup("no recipient address in To, Cc or Bcc");
 	return NULL;

@@ -419,6 +419,11 @@ session_start_transactions(struct smtp_session *session)
 			inject_queue_reject(queue, message, "the data has bytes above 127 and the server does not offer 8BITMIME");
 			continue;
 		}
+		if (message->envelope.utf8_address &&
+		    !session->capabilities.smtputf8) {
+			inject_queue_reject(queue, message, "an address has bytes above 127 and the server does not offer SMTPUTF8");
+			continue;
+		}
 		transaction_start(session, message);
 	}
 	if (session->state == SESSION_READY && session->transactions == NULL &&
