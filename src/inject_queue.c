@@ -5,7 +5,6 @@
  * while both run, unless --keep leaves the files in place. The lock ends
  * with the process, so a killed run leaves no stale claim.
  */
-#include <csv.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +43,14 @@ struct inject_queue {
 	size_t	skipped;
 	struct reply_count *reply_counts;
 	size_t	reply_count_length;
+	struct buf log_line;		/* reused for each log record */
+	bool	log_failed;		/* a write to the log failed */
+	size_t	locked;			/* skipped: locked by another process */
+	const char *locked_slot;	/* slot of the last locked file */
+	char  **slots;			/* every Maildir read, by realpath();
+					 * messages point into slot_names */
+	char  **slot_names;		/* the same Maildirs as given or found */
+	size_t	slot_count;
 	bool	stopped;
 	size_t	claims;
 	long long pace_start;		/* monotonic ms */
@@ -105,13 +112,53 @@ skip_dot_entries(const struct dirent *entry)
 	return entry->d_name[0] != '.';
 }
 
+/* Counts a file that another process has locked. Two runs over one spool
+ * skip each other's files by the thousand, so only the first such file
+ * of each Maildir is named. The summary gives the total. */
 static void
-queue_add_message(struct inject_queue *queue, const char *slot,
+queue_skip_locked(struct inject_queue *queue,
+    const struct inject_message *message, const char *path)
+{
+	queue->skipped++;
+	queue->locked++;
+	if (queue->locked_slot == message->slot)
+		return;
+	queue->locked_slot = message->slot;
+	msg_warn("skipping %s: locked by another process; further locked files in %s are only counted", path, message->slot);
+}
+
+/* Records slot, by its realpath(), unless it was added before. Returns
+ * the copy of slot that its messages share, or NULL for a repeat. */
+static char *
+queue_add_slot_name(struct inject_queue *queue, const char *slot)
+{
+	char   *resolved = realpath(slot, NULL);
+	size_t	i;
+
+	if (resolved == NULL)
+		resolved = xstrdup(slot);
+	for (i = 0; i < queue->slot_count; i++) {
+		if (strcmp(queue->slots[i], resolved) == 0) {
+			free(resolved);
+			return NULL;
+		}
+	}
+	queue->slots = xrealloc(queue->slots,
+	    (queue->slot_count + 1) * sizeof(*queue->slots));
+	queue->slot_names = xrealloc(queue->slot_names,
+	    (queue->slot_count + 1) * sizeof(*queue->slot_names));
+	queue->slots[queue->slot_count] = resolved;
+	queue->slot_names[queue->slot_count] = xstrdup(slot);
+	return queue->slot_names[queue->slot_count++];
+}
+
+static void
+queue_add_message(struct inject_queue *queue, char *slot,
     const char *folder, const char *name)
 {
 	struct inject_message *message = xcalloc(1, sizeof(*message));
 
-	message->slot = xstrdup(slot);
+	message->slot = slot;
 	message->folder = folder;
 	message->name = xstrdup(name);
 	message->fd = -1;
@@ -268,14 +315,20 @@ queue_add_slot(struct inject_queue *queue, const char *slot,
 {
 	struct listed_file *files = NULL;
 	size_t	count = 0, i;
+	char   *shared_slot = queue_add_slot_name(queue, slot);
 
+	/* A Maildir named twice, as a path given twice or as a spool and
+	 * one of its slots, is read once. */
+	if (shared_slot == NULL)
+		return;
 	list_folder(queue, slot, "new", &files, &count);
 	if (queue->options.disposal == INJECT_KEEP)
 		list_folder(queue, slot, "cur", &files, &count);
 	if (count > 0)
 		qsort(files, count, sizeof(*files), listed_file_compare);
 	for (i = 0; i < count; i++) {
-		queue_add_message(queue, slot, files[i].folder, files[i].name);
+		queue_add_message(queue, shared_slot, files[i].folder,
+		    files[i].name);
 		free(files[i].name);
 	}
 	free(files);
@@ -394,7 +447,7 @@ message_lock(struct inject_queue *queue, const struct inject_message *message)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		queue_skip(queue, path, "locked by another process");
+		queue_skip_locked(queue, message, path);
 		close(fd);
 		free(path);
 		return -1;
@@ -576,11 +629,47 @@ inject_queue_release(struct inject_queue *queue,
 	message->state = INJECT_LEFT_PENDING;
 }
 
+/* Appends text as a quoted CSV field (RFC 4180) and its separator. */
 static void
-log_field(FILE *log, const char *text, bool last)
+log_field(struct buf *line, const char *text, bool last)
 {
-	csv_fwrite(log, text, strlen(text));
-	fputc(last ? '\n' : ',', log);
+	const char *quote;
+
+	buf_append_byte(line, '"');
+	while ((quote = strchr(text, '"')) != NULL) {
+		buf_append(line, text, (size_t)(quote - text + 1));
+		buf_append_byte(line, '"');
+		text = quote + 1;
+	}
+	buf_append_string(line, text);
+	buf_append(line, last ? "\"\n" : "\",", 2);
+}
+
+/*
+ * Appends line to the log with one write(), so that a killed run leaves
+ * whole records, and before the caller moves the file, so that no moved
+ * file lacks its record. The log is open in append mode, so concurrent
+ * runs do not overwrite each other's records.
+ */
+static void
+log_write(struct inject_queue *queue, const struct buf *line)
+{
+	size_t	written = 0;
+	ssize_t	count;
+
+	while (written < line->length) {
+		count = write(fileno(queue->log), line->data + written,
+		    line->length - written);
+		if (count < 0 && errno == EINTR)
+			continue;
+		if (count < 0) {
+			if (!queue->log_failed)
+				msg_warn("write to the log file failed: %m; later records may be missing too");
+			queue->log_failed = true;
+			return;
+		}
+		written += (size_t)count;
+	}
 }
 
 void
@@ -591,6 +680,7 @@ inject_queue_log(struct inject_queue *queue,
 	char	now[32], code[8] = "";
 	char   *reply_text = NULL;
 	time_t	seconds = time(NULL);
+	struct buf *line = &queue->log_line;
 	struct tm utc;
 
 	if (queue->log == NULL)
@@ -601,16 +691,18 @@ inject_queue_log(struct inject_queue *queue,
 		snprintf(code, sizeof(code), "%03d", reply->code);
 		reply_text = smtp_reply_text(reply, " / ");
 	}
-	log_field(queue->log, now, false);
-	log_field(queue->log, message->slot, false);
-	log_field(queue->log, message->name, false);
-	log_field(queue->log, recipient, false);
-	log_field(queue->log, code, false);
-	log_field(queue->log, reply ? reply->enhanced : "", false);
-	log_field(queue->log, reply_text ? reply_text : text, false);
-	log_field(queue->log, message->envelope.message_id ?
+	buf_reset(line);
+	log_field(line, now, false);
+	log_field(line, message->slot, false);
+	log_field(line, message->name, false);
+	log_field(line, recipient, false);
+	log_field(line, code, false);
+	log_field(line, reply ? reply->enhanced : "", false);
+	log_field(line, reply_text ? reply_text : text, false);
+	log_field(line, message->envelope.message_id ?
 	    message->envelope.message_id : "", true);
 	free(reply_text);
+	log_write(queue, line);
 }
 
 size_t
@@ -657,6 +749,8 @@ inject_queue_print_summary(struct inject_queue *queue, FILE *out,
 	fprintf(out, "pending: %zu\n", inject_queue_count_unanswered(queue));
 	fprintf(out, "rejected locally: %zu\n", queue->local_rejections);
 	fprintf(out, "skipped: %zu\n", queue->skipped);
+	if (queue->locked > 0)
+		msg_warn("skipped %zu file(s) locked by another process, such as another spoolinject run over the same spool", queue->locked);
 	if (queue->reply_count_length > 0)
 		qsort(queue->reply_counts, queue->reply_count_length,
 		    sizeof(*queue->reply_counts), reply_count_compare);
@@ -679,11 +773,17 @@ inject_queue_free(struct inject_queue *queue)
 		if (message->fd >= 0)
 			close(message->fd);
 		envelope_free(&message->envelope);
-		free(message->slot);
 		free(message->name);
 		free(message);
 	}
+	for (i = 0; i < queue->slot_count; i++) {
+		free(queue->slots[i]);
+		free(queue->slot_names[i]);
+	}
+	free(queue->slots);
+	free(queue->slot_names);
 	free(queue->messages);
 	free(queue->reply_counts);
+	buf_free(&queue->log_line);
 	free(queue);
 }

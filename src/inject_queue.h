@@ -52,7 +52,9 @@ struct inject_queue_options {
 
 /* One message file. */
 struct inject_message {
-	char   *slot;			/* Maildir folder, as given or found */
+	char   *slot;			/* Maildir folder, as given or found;
+					 * shared with the queue's other
+					 * messages of that Maildir */
 	const char *folder;		/* "new" or "cur" */
 	char   *name;			/* file name inside the folder */
 	struct envelope envelope;	/* loaded while claimed */
@@ -77,7 +79,8 @@ struct inject_queue *inject_queue_create(
  * or a spool (a folder whose sub-folders are Maildirs, taken in name
  * order). A Maildir's files are taken in byte order of their names, new/
  * before cur/ for equal names, then its Maildir++ subfolders (".Name") in
- * name order when options.recursive is set. Dot-files are skipped, and so
+ * name order when options.recursive is set. A Maildir already added, by
+ * its realpath(), is not added again. Dot-files are skipped, and so
  * are directories, symbolic links and empty files, with a warning. tmp/
  * is never read. Returns 0, or -1 with errno set when path is missing or
  * not a folder.
@@ -160,7 +163,8 @@ size_t	inject_queue_count_unanswered(const struct inject_queue *queue);
 
 /* Prints the counts by outcome, of local rejections, of skipped files
  * and by reply code, the elapsed seconds and the messages answered per
- * second. */
+ * second. Warns once on standard error when files locked by another
+ * process were skipped. */
 void	inject_queue_print_summary(struct inject_queue *queue,
 	    FILE *out, double elapsed_seconds);
 
