@@ -7,6 +7,7 @@
  * byte makes the message invalid instead.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <gmime/gmime.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,9 @@ struct wire {
 	bool	eight_bit;
 	size_t	stuffed;		/* dots added by dot-stuffing */
 	size_t	line_length;		/* bytes of the current line so far */
-	size_t	line_number;		/* file line being fed; 0 for the
-					 * --add-header prefix */
+	size_t	line_number;		/* file line being fed, counted on
+					 * at each LF; 0 for the --add-header
+					 * prefix */
 	size_t	bare_cr_line;		/* first line with a CR not followed
 					 * by LF, or 0 */
 	size_t	long_line;		/* first line over ENVELOPE_LINE_MAX
@@ -61,6 +63,48 @@ wire_note(size_t *first_line, size_t line_number)
 		*first_line = line_number;
 }
 
+#define WORD_ONES 0x0101010101010101ULL
+#define WORD_HIGH_BITS 0x8080808080808080ULL
+
+/* Returns whether one of the 8 bytes of word is zero. */
+static inline bool
+word_has_zero(uint64_t word)
+{
+	return ((word - WORD_ONES) & ~word & WORD_HIGH_BITS) != 0;
+}
+
+/*
+ * Returns the offset of the first CR, LF or NUL byte of bytes from start
+ * on, or length. Sets *eight_bit when it passes a byte above 127. Eight
+ * bytes are tested at a time, because this loop sees every byte of every
+ * message.
+ */
+static size_t
+wire_scan(const char *bytes, size_t start, size_t length, bool *eight_bit)
+{
+	size_t	i = start;
+	uint64_t word;
+
+	for (; i + 8 <= length; i += 8) {
+		memcpy(&word, bytes + i, sizeof(word));
+		if (word & WORD_HIGH_BITS)
+			*eight_bit = true;
+		if (word_has_zero(word) ||
+		    word_has_zero(word ^ (WORD_ONES * '\r')) ||
+		    word_has_zero(word ^ (WORD_ONES * '\n')))
+			break;
+	}
+	for (; i < length; i++) {
+		unsigned char byte = (unsigned char)bytes[i];
+
+		if (byte > 127)
+			*eight_bit = true;
+		else if (byte == '\r' || byte == '\n' || byte == '\0')
+			return i;
+	}
+	return length;
+}
+
 static void
 wire_feed(struct wire *wire, const char *bytes, size_t length)
 {
@@ -74,12 +118,11 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 			wire->stuffed++;
 		}
 		wire->line_start = false;
-		while (end < length && bytes[end] != '\r' &&
-		    bytes[end] != '\n') {
-			if ((unsigned char)bytes[end] > 127)
-				wire->eight_bit = true;
-			else if (bytes[end] == '\0')
-				wire_note(&wire->nul_line, wire->line_number);
+		for (;;) {
+			end = wire_scan(bytes, end, length, &wire->eight_bit);
+			if (end == length || bytes[end] != '\0')
+				break;
+			wire_note(&wire->nul_line, wire->line_number);
 			end++;
 		}
 		buf_append(wire->out, bytes + i, end - i);
@@ -92,9 +135,11 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 		/* A run of CRs, an LF, or both, is one line end. */
 		while (end < length && bytes[end] == '\r')
 			end++;
-		if (end < length && bytes[end] == '\n')
+		if (end < length && bytes[end] == '\n') {
 			end++;
-		else
+			if (wire->line_number > 0)
+				wire->line_number++;
+		} else
 			wire_note(&wire->bare_cr_line, wire->line_number);
 		buf_append(wire->out, "\r\n", 2);
 		wire->line_start = true;
@@ -239,6 +284,12 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 				continue;
 		}
 		wire->line_number = line_number;
+
+		/* The body needs no field scan, so it goes in one piece. */
+		if (!in_header) {
+			wire_feed(wire, line, length - (size_t)(line - bytes));
+			break;
+		}
 		wire_feed(wire, line, line_length);
 	}
 	if (in_header)
@@ -638,6 +689,12 @@ read_all(int fd, struct buf *bytes)
 			return 0;
 		bytes->length += (size_t)count;
 		bytes->data[bytes->length] = '\0';
+
+		/* A regular file of the size fstat() gave is read whole. A
+		 * file that grew meanwhile is read on to its end. */
+		if (bytes->length == (size_t)status.st_size &&
+		    S_ISREG(status.st_mode) && status.st_size > 0)
+			return 0;
 	}
 }
 
