@@ -50,6 +50,7 @@ static const struct command_info {
 #define QUIT_TIMEOUT_MAX_MS 10000
 
 static void session_read(struct smtp_session *session);
+static void session_flush(struct smtp_session *session);
 
 long long
 smtp_session_now(void)
@@ -407,6 +408,10 @@ session_start_transactions(struct smtp_session *session)
 	struct inject_queue *queue = session->settings->queue;
 	struct inject_message *message;
 
+	/* Data that a 354 released goes out first, so that the server reads
+	 * it while the next message is loaded. */
+	if (session->writing_data && session_may_start(session))
+		session_flush(session);
 	while (session_may_start(session)) {
 		message = inject_queue_claim(queue, smtp_session_now());
 		if (message == NULL)
@@ -903,6 +908,12 @@ session_read(struct smtp_session *session)
 			session_feed(session, bytes, count);
 			if (session->io.fd >= 0)
 				session_touch(session);
+
+			/* A short read from a plain socket emptied it, so poll()
+			 * tells when more comes. TLS may hold decrypted bytes
+			 * back, so it is read until it would block. */
+			if (count < sizeof(bytes) && session->io.tls == NULL)
+				return;
 			continue;
 		case SMTP_IO_CLOSED:
 			session_closed_by_server(session);
