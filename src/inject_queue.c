@@ -43,6 +43,7 @@ struct inject_queue {
 	size_t	skipped;
 	struct reply_count *reply_counts;
 	size_t	reply_count_length;
+	size_t	bytes_in_flight;	/* DATA bytes of claimed messages */
 	struct buf log_line;		/* reused for each log record */
 	bool	log_failed;		/* a write to the log failed */
 	size_t	locked;			/* skipped: locked by another process */
@@ -499,6 +500,11 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 
 	if (queue->stopped || now_ms < inject_queue_next_claim(queue))
 		return NULL;
+
+	/* Each message in flight is held whole in memory. A session that
+	 * finds no claim waits until an answer frees some. */
+	if (queue->bytes_in_flight >= INJECT_QUEUE_BYTES_MAX)
+		return NULL;
 	while ((message = pending_pop(queue)) != NULL) {
 		message->fd = message_lock(queue, message);
 		if (message->fd < 0) {
@@ -508,6 +514,8 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 		message->state = INJECT_CLAIMED;
 		message->attempts++;
 		if (message_load(queue, message)) {
+			message->data_bytes = message->envelope.data.length;
+			queue->bytes_in_flight += message->data_bytes;
 			queue->claims++;
 			return message;
 		}
@@ -589,6 +597,8 @@ inject_queue_answer(struct inject_queue *queue,
 	/* The lock is held until the file has left new/, so no other run
 	 * can claim it in between. */
 	message_dispose(queue, message, reply == NULL);
+	queue->bytes_in_flight -= message->data_bytes;
+	message->data_bytes = 0;
 	close(message->fd);
 	message->fd = -1;
 	envelope_free(&message->envelope);
@@ -617,6 +627,8 @@ inject_queue_release(struct inject_queue *queue,
 	if (message->state != INJECT_CLAIMED)
 		msg_panic("inject_queue_release: %s is not claimed",
 		    message->name);
+	queue->bytes_in_flight -= message->data_bytes;
+	message->data_bytes = 0;
 	close(message->fd);
 	message->fd = -1;
 	envelope_free(&message->envelope);

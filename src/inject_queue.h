@@ -16,6 +16,11 @@
 /* How often one message may be claimed in a run before it stays pending. */
 #define INJECT_QUEUE_ATTEMPTS_MAX 3
 
+/* DATA bytes of claimed messages above which no more are claimed: 256
+ * MiB. A single larger message is still claimed when nothing else is in
+ * flight. */
+#define INJECT_QUEUE_BYTES_MAX ((size_t)256 << 20)
+
 enum inject_outcome {
 	INJECT_ACCEPTED,		/* 2xx to the end of data */
 	INJECT_DEFERRED,		/* 4xx: answered, the server may
@@ -60,6 +65,7 @@ struct inject_message {
 	struct envelope envelope;	/* loaded while claimed */
 	int	fd;			/* open and locked while claimed */
 	int	attempts;		/* claims so far in this run */
+	size_t	data_bytes;		/* DATA bytes while claimed, else 0 */
 	enum inject_state state;
 	struct inject_message *next;	/* link in the pending list */
 };
@@ -113,8 +119,9 @@ size_t	inject_queue_claims(const struct inject_queue *queue);
  * Claims the next pending message: opens and locks its file and reads its
  * envelope. Files that are not valid messages are answered as rejected
  * and logged on the way. Returns NULL when nothing is left to claim, when
- * the queue is stopped, or when pacing allows no claim before
- * inject_queue_next_claim().
+ * the queue is stopped, when pacing allows no claim before
+ * inject_queue_next_claim(), or while the claimed messages hold
+ * INJECT_QUEUE_BYTES_MAX DATA bytes or more.
  */
 struct inject_message *inject_queue_claim(struct inject_queue *queue,
 	    long long now_ms);

@@ -682,6 +682,29 @@ on_lmtp_dot(struct smtp_session *session, struct transaction *transaction,
 }
 
 /*
+ * Moves a message's data to the output. An empty output buffer trades
+ * places with the data, so that a large message is not copied; else the
+ * data is appended. Either way the message keeps no second copy, because
+ * nothing reads its data after the 354.
+ */
+static void
+session_take_data(struct smtp_session *session, struct buf *data)
+{
+	struct buf empty;
+
+	if (session->out_sent == session->out.length && !session->out_secret) {
+		empty = session->out;
+		buf_reset(&empty);
+		session->out = *data;
+		session->out_sent = 0;
+		*data = empty;
+		return;
+	}
+	buf_append(&session->out, data->data, data->length);
+	buf_free(data);
+}
+
+/*
  * After 354, sends the data when a recipient was accepted. A pipelining
  * server may give 354 with no valid recipient (RFC 2920 3.1). Then only
  * the final dot goes out, so the body never reaches the server.
@@ -690,10 +713,10 @@ static void
 on_data(struct smtp_session *session, struct transaction *transaction,
     const struct smtp_reply *reply)
 {
-	const struct buf *data = &transaction->message->envelope.data;
+	struct buf *data = &transaction->message->envelope.data;
 
 	if (smtp_reply_class(reply) == 3 && transaction->accepted > 0) {
-		buf_append(&session->out, data->data, data->length);
+		session_take_data(session, data);
 		session->writing_data = true;
 		transaction->phase = PHASE_DATA;
 		expect_data_replies(session, transaction);
