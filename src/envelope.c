@@ -105,10 +105,76 @@ wire_scan(const char *bytes, size_t start, size_t length, bool *eight_bit)
 	return length;
 }
 
+/* Returns whether a byte of bytes is above 127. */
+static bool
+has_eight_bit(const char *bytes, size_t length)
+{
+	uint64_t word, seen = 0;
+	size_t	i = 0;
+
+	for (; i + 8 <= length; i += 8) {
+		memcpy(&word, bytes + i, sizeof(word));
+		seen |= word;
+	}
+	for (; i < length; i++)
+		seen |= (unsigned char)bytes[i];
+	return (seen & WORD_HIGH_BITS) != 0;
+}
+
+/*
+ * Converts bytes without CR and NUL, the common case, with one memchr()
+ * per line. Returns false, having done nothing, when bytes has a CR or a
+ * NUL, which only wire_feed() handles.
+ */
+static bool
+wire_feed_plain(struct wire *wire, const char *bytes, size_t length)
+{
+	struct buf *out = wire->out;
+	size_t	i = 0;
+
+	if (memchr(bytes, '\r', length) || memchr(bytes, '\0', length))
+		return false;
+	if (!wire->eight_bit && has_eight_bit(bytes, length))
+		wire->eight_bit = true;
+	while (i < length) {
+		const char *newline = memchr(bytes + i, '\n', length - i);
+		size_t	end = newline ? (size_t)(newline - bytes) : length;
+		size_t	count = end - i;
+
+		/* Room for a stuffed dot, the line and CR LF. */
+		buf_reserve(out, count + 3);
+		if (wire->line_start && bytes[i] == '.') {
+			out->data[out->length++] = '.';
+			wire->stuffed++;
+		}
+		wire->line_start = false;
+		memcpy(out->data + out->length, bytes + i, count);
+		out->length += count;
+		wire->line_length += count;
+		if (wire->line_length > ENVELOPE_LINE_MAX)
+			wire_note(&wire->long_line, wire->line_number);
+		if (newline == NULL)
+			break;
+		out->data[out->length++] = '\r';
+		out->data[out->length++] = '\n';
+		wire->line_start = true;
+		wire->line_length = 0;
+		if (wire->line_number > 0)
+			wire->line_number++;
+		i = end + 1;
+	}
+	if (out->data != NULL)
+		out->data[out->length] = '\0';
+	return true;
+}
+
 static void
 wire_feed(struct wire *wire, const char *bytes, size_t length)
 {
 	size_t	i = 0;
+
+	if (wire_feed_plain(wire, bytes, length))
+		return;
 
 	while (i < length) {
 		size_t	end = i;
@@ -627,7 +693,12 @@ envelope_parse_with(struct envelope *envelope, const char *bytes,
 	memset(&wire, 0, sizeof(wire));
 	wire.out = &envelope->data;
 	wire.line_start = true;
-	buf_reserve(&envelope->data, length + length / 32 + 64);
+
+	/* Sized for CR LF after lines of 32 bytes or more, and not rounded
+	 * up to a power of two, because a run may hold thousands of these. */
+	envelope->data.capacity = length + length / 32 + 64 +
+	    (options->prefix ? 2 * strlen(options->prefix) : 0);
+	envelope->data.data = xmalloc(envelope->data.capacity);
 	if (options->prefix != NULL)
 		wire_feed(&wire, options->prefix, strlen(options->prefix));
 	envelope->mbox_from_line = scan_message(&scan, &wire, bytes, length);
@@ -698,23 +769,30 @@ read_all(int fd, struct buf *bytes)
 	}
 }
 
+/* Files read at most this large keep their read buffer for the next. */
+#define READ_BUFFER_KEEP_MAX (1024 * 1024)
+
 enum envelope_status
 envelope_read(struct envelope *envelope, int fd,
     const struct envelope_options *options, char **error)
 {
-	struct buf bytes = BUF_INIT;
+	/* Reused, so that reading a message allocates nothing. */
+	static struct buf bytes = BUF_INIT;
 	enum envelope_status status;
-	int	read_errno = read_all(fd, &bytes);
+	int	read_errno;
 
+	buf_reset(&bytes);
+	read_errno = read_all(fd, &bytes);
 	if (read_errno != 0) {
 		memset(envelope, 0, sizeof(*envelope));
 		*error = xasprintf("read failed: %s", strerror(read_errno));
-		buf_free(&bytes);
-		return ENVELOPE_READ_ERROR;
+		status = ENVELOPE_READ_ERROR;
+	} else {
+		status = envelope_parse_with(envelope,
+		    bytes.data ? bytes.data : "", bytes.length, options, error);
 	}
-	status = envelope_parse_with(envelope, bytes.data ? bytes.data : "",
-	    bytes.length, options, error);
-	buf_free(&bytes);
+	if (bytes.capacity > READ_BUFFER_KEEP_MAX)
+		buf_free(&bytes);
 	return status;
 }
 
