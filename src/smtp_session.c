@@ -49,6 +49,9 @@ static const struct command_info {
 #define DATA_BLOCK_TIMEOUT_PERMILLE 600
 #define QUIT_TIMEOUT_MAX_MS 10000
 
+/* Output buffers at most this large are kept between messages. */
+#define OUT_KEEP_MAX 4096
+
 static void session_read(struct smtp_session *session);
 static void session_flush(struct smtp_session *session);
 
@@ -987,6 +990,11 @@ session_flush(struct smtp_session *session)
 		session->out_secret = false;
 		buf_reset(&session->out);
 		session->out_sent = 0;
+
+		/* Message data is not kept for the next message, because a
+		 * run with 1000 sessions would hold 1000 such buffers. */
+		if (session->out.capacity > OUT_KEEP_MAX)
+			buf_free(&session->out);
 		session->writing_data = false;
 	}
 	if (progress && session->io.fd >= 0)
