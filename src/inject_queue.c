@@ -64,6 +64,8 @@ inject_queue_create(const struct inject_queue_options *options, FILE *log)
 	struct inject_queue *queue = xcalloc(1, sizeof(*queue));
 
 	queue->options = *options;
+	if (queue->options.bytes_in_flight_max == 0)
+		queue->options.bytes_in_flight_max = INJECT_QUEUE_BYTES_MAX;
 	queue->log = log;
 	return queue;
 }
@@ -503,7 +505,7 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 
 	/* Each message in flight is held whole in memory. A session that
 	 * finds no claim waits until an answer frees some. */
-	if (queue->bytes_in_flight >= INJECT_QUEUE_BYTES_MAX)
+	if (queue->bytes_in_flight >= queue->options.bytes_in_flight_max)
 		return NULL;
 	while ((message = pending_pop(queue)) != NULL) {
 		message->fd = message_lock(queue, message);

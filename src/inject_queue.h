@@ -53,6 +53,7 @@ struct inject_queue_options {
 	bool	recursive;		/* also the Maildir++ subfolders */
 	unsigned shard;			/* 1 to shard_count */
 	unsigned shard_count;		/* 0: no sharding */
+	size_t	bytes_in_flight_max;	/* 0: INJECT_QUEUE_BYTES_MAX */
 };
 
 /* One message file. */
@@ -121,7 +122,7 @@ size_t	inject_queue_claims(const struct inject_queue *queue);
  * and logged on the way. Returns NULL when nothing is left to claim, when
  * the queue is stopped, when pacing allows no claim before
  * inject_queue_next_claim(), or while the claimed messages hold
- * INJECT_QUEUE_BYTES_MAX DATA bytes or more.
+ * options.bytes_in_flight_max DATA bytes or more.
  */
 struct inject_message *inject_queue_claim(struct inject_queue *queue,
 	    long long now_ms);
