@@ -937,8 +937,10 @@ session_read(struct smtp_session *session)
 
 			/* A short read from a plain socket emptied it, so poll()
 			 * tells when more comes. TLS may hold decrypted bytes
-			 * back, so it is read until it would block. */
-			if (count < sizeof(bytes) && session->io.tls == NULL)
+			 * back, so it is read until it would block, and a reply
+			 * to STARTTLS goes on to the handshake below. */
+			if (count < sizeof(bytes) && session->io.tls == NULL &&
+			    session->state != SESSION_TLS_HANDSHAKE)
 				return;
 			continue;
 		case SMTP_IO_CLOSED:
