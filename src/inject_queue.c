@@ -131,7 +131,9 @@ queue_skip_locked(struct inject_queue *queue,
 }
 
 /* Records slot, by its realpath(), unless it was added before. Returns
- * the copy of slot that its messages share, or NULL for a repeat. */
+ * the copy of slot that its messages share, or NULL for a repeat.
+ * NOTE: the search is linear, so N Maildirs cost N * N / 2 comparisons,
+ * about 50 million for a week of one-minute slots. */
 static char *
 queue_add_slot_name(struct inject_queue *queue, const char *slot)
 {
