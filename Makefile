@@ -19,6 +19,9 @@ DEB_PACKAGES = build-essential pkg-config libgmime-3.0-dev libcsv-dev \
 	libmagic-dev libcriterion-dev libssl-dev postfix python3-aiosmtpd \
 	tzdata gnuplot-nox mandoc systemd
 
+# The spoolinject benchmark also needs GNU time for /usr/bin/time.
+BENCH_INJECT_PACKAGES = time
+
 PKGS = gmime-3.0 libmagic openssl
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
@@ -115,6 +118,17 @@ check: deps
 	$(MAKE) programs unit-tests
 	tests/run $(UNIT_PROGRAMS)
 
+# Compares spoolinject with Postfix's smtp-source on loopback; see
+# bench/spoolinject-bench for its settings. Not part of `check`.
+bench-inject: deps
+	@if ! dpkg-query -W -f='$${Status}' $(BENCH_INJECT_PACKAGES) \
+		2>/dev/null | grep -q 'ok installed'; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q $(BENCH_INJECT_PACKAGES); \
+	fi
+	$(MAKE) programs
+	bench/spoolinject-bench
+
 install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/data \
 		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
@@ -129,7 +143,7 @@ clean:
 	rm -rf fuzz/build
 
 .PHONY: all programs unit-tests deps run check install clean fuzz \
-	fuzz-build memcheck
+	fuzz-build memcheck bench-inject
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d

@@ -7,6 +7,7 @@
  * byte makes the message invalid instead.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <gmime/gmime.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "envelope.h"
 #include "msg.h"
 
@@ -24,8 +26,9 @@ struct wire {
 	bool	eight_bit;
 	size_t	stuffed;		/* dots added by dot-stuffing */
 	size_t	line_length;		/* bytes of the current line so far */
-	size_t	line_number;		/* file line being fed; 0 for the
-					 * --add-header prefix */
+	size_t	line_number;		/* file line being fed, counted on
+					 * at each LF; 0 for the --add-header
+					 * prefix */
 	size_t	bare_cr_line;		/* first line with a CR not followed
 					 * by LF, or 0 */
 	size_t	long_line;		/* first line over ENVELOPE_LINE_MAX
@@ -60,10 +63,118 @@ wire_note(size_t *first_line, size_t line_number)
 		*first_line = line_number;
 }
 
+#define WORD_ONES 0x0101010101010101ULL
+#define WORD_HIGH_BITS 0x8080808080808080ULL
+
+/* Returns whether one of the 8 bytes of word is zero. */
+static inline bool
+word_has_zero(uint64_t word)
+{
+	return ((word - WORD_ONES) & ~word & WORD_HIGH_BITS) != 0;
+}
+
+/*
+ * Returns the offset of the first CR, LF or NUL byte of bytes from start
+ * on, or length. Sets *eight_bit when it passes a byte above 127. Eight
+ * bytes are tested at a time, because this loop sees every byte of every
+ * message.
+ */
+static size_t
+wire_scan(const char *bytes, size_t start, size_t length, bool *eight_bit)
+{
+	size_t	i = start;
+	uint64_t word;
+
+	for (; i + 8 <= length; i += 8) {
+		memcpy(&word, bytes + i, sizeof(word));
+		if (word & WORD_HIGH_BITS)
+			*eight_bit = true;
+		if (word_has_zero(word) ||
+		    word_has_zero(word ^ (WORD_ONES * '\r')) ||
+		    word_has_zero(word ^ (WORD_ONES * '\n')))
+			break;
+	}
+	for (; i < length; i++) {
+		unsigned char byte = (unsigned char)bytes[i];
+
+		if (byte > 127)
+			*eight_bit = true;
+		else if (byte == '\r' || byte == '\n' || byte == '\0')
+			return i;
+	}
+	return length;
+}
+
+/* Returns whether a byte of bytes is above 127. */
+static bool
+has_eight_bit(const char *bytes, size_t length)
+{
+	uint64_t word, seen = 0;
+	size_t	i = 0;
+
+	for (; i + 8 <= length; i += 8) {
+		memcpy(&word, bytes + i, sizeof(word));
+		seen |= word;
+	}
+	for (; i < length; i++)
+		seen |= (unsigned char)bytes[i];
+	return (seen & WORD_HIGH_BITS) != 0;
+}
+
+/*
+ * Converts bytes without CR and NUL, the common case, with one memchr()
+ * per line. Returns false, having done nothing, when bytes has a CR or a
+ * NUL, which only wire_feed() handles.
+ */
+static bool
+wire_feed_plain(struct wire *wire, const char *bytes, size_t length)
+{
+	struct buf *out = wire->out;
+	size_t	i = 0;
+
+	if (memchr(bytes, '\r', length) || memchr(bytes, '\0', length))
+		return false;
+	if (!wire->eight_bit && has_eight_bit(bytes, length))
+		wire->eight_bit = true;
+	while (i < length) {
+		const char *newline = memchr(bytes + i, '\n', length - i);
+		size_t	end = newline ? (size_t)(newline - bytes) : length;
+		size_t	count = end - i;
+
+		/* Room for a stuffed dot, the line and CR LF. */
+		buf_reserve(out, count + 3);
+		if (wire->line_start && bytes[i] == '.') {
+			out->data[out->length++] = '.';
+			wire->stuffed++;
+		}
+		wire->line_start = false;
+		memcpy(out->data + out->length, bytes + i, count);
+		out->length += count;
+		wire->line_length += count;
+		if (wire->line_length > ENVELOPE_LINE_MAX)
+			wire_note(&wire->long_line, wire->line_number);
+		if (newline == NULL)
+			break;
+		out->data[out->length++] = '\r';
+		out->data[out->length++] = '\n';
+		wire->line_start = true;
+		wire->line_length = 0;
+		if (wire->line_number > 0)
+			wire->line_number++;
+		i = end + 1;
+	}
+	if (out->data != NULL)
+		out->data[out->length] = '\0';
+	return true;
+}
+
 static void
 wire_feed(struct wire *wire, const char *bytes, size_t length)
 {
 	size_t	i = 0;
+
+	if (wire_feed_plain(wire, bytes, length))
+		return;
 
 	while (i < length) {
 		size_t	end = i;
@@ -73,12 +184,11 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 			wire->stuffed++;
 		}
 		wire->line_start = false;
-		while (end < length && bytes[end] != '\r' &&
-		    bytes[end] != '\n') {
-			if ((unsigned char)bytes[end] > 127)
-				wire->eight_bit = true;
-			else if (bytes[end] == '\0')
-				wire_note(&wire->nul_line, wire->line_number);
+		for (;;) {
+			end = wire_scan(bytes, end, length, &wire->eight_bit);
+			if (end == length || bytes[end] != '\0')
+				break;
+			wire_note(&wire->nul_line, wire->line_number);
 			end++;
 		}
 		buf_append(wire->out, bytes + i, end - i);
@@ -91,9 +201,11 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 		/* A run of CRs, an LF, or both, is one line end. */
 		while (end < length && bytes[end] == '\r')
 			end++;
-		if (end < length && bytes[end] == '\n')
+		if (end < length && bytes[end] == '\n') {
 			end++;
-		else
+			if (wire->line_number > 0)
+				wire->line_number++;
+		} else
 			wire_note(&wire->bare_cr_line, wire->line_number);
 		buf_append(wire->out, "\r\n", 2);
 		wire->line_start = true;
@@ -238,6 +350,12 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 				continue;
 		}
 		wire->line_number = line_number;
+
+		/* The body needs no field scan, so it goes in one piece. */
+		if (!in_header) {
+			wire_feed(wire, line, length - (size_t)(line - bytes));
+			break;
+		}
 		wire_feed(wire, line, line_length);
 	}
 	if (in_header)
@@ -245,17 +363,23 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 	return mbox_from_line;
 }
 
-/* Returns whether SMTP can carry address inside angle brackets. */
+/*
+ * Returns whether address is an RFC 5321 Mailbox. Bytes above 127 count as
+ * letters (RFC 6531 allows UTF-8 there), and the session sends such an
+ * address only to a server that offers SMTPUTF8.
+ */
 static bool
 address_valid(const char *address)
 {
-	const unsigned char *p;
+	char	ascii[256];
+	size_t	length = strlen(address);
+	size_t	i;
 
-	for (p = (const unsigned char *)address; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>')
-			return false;
-	}
-	return true;
+	if (length >= sizeof(ascii))
+		return false;
+	for (i = 0; i <= length; i++)
+		ascii[i] = (unsigned char)address[i] > 127 ? 'u' : address[i];
+	return address_is_valid(ascii);
 }
 
 static bool
@@ -351,23 +475,68 @@ add_sender(struct envelope *envelope, const char *address)
 	return true;
 }
 
-/* Parses one address field value with GMime; returns the first address
- * that SMTP cannot carry, in a string the caller frees, or NULL. */
+/* Returns the number of mailboxes in list, groups flattened. */
+static size_t
+list_mailbox_count(InternetAddressList *list)
+{
+	int	count = internet_address_list_length(list);
+	size_t	total = 0;
+	int	i;
+
+	for (i = 0; i < count; i++) {
+		InternetAddress *address =
+		    internet_address_list_get_address(list, i);
+
+		if (INTERNET_ADDRESS_IS_GROUP(address))
+			total += list_mailbox_count(
+			    internet_address_group_get_members(
+				(InternetAddressGroup *)address));
+		else
+			total++;
+	}
+	return total;
+}
+
+/* Returns the number of ',', ';' and ':' bytes in value. Quoted names may
+ * contain some too, so this is an upper bound of the list's separators. */
+static size_t
+separator_count(const char *value)
+{
+	size_t	count = 0;
+
+	for (; *value != '\0'; value++) {
+		if (*value == ',' || *value == ';' || *value == ':')
+			count++;
+	}
+	return count;
+}
+
+/*
+ * Parses one address field value with GMime and adds its mailboxes.
+ * Returns why the value is not a valid address list, in a string the
+ * caller frees, or NULL. GMime splits "a@exa mple.com" into two
+ * mailboxes without complaint, so a list with more mailboxes than
+ * separators is invalid even when each mailbox looks valid.
+ */
 static char *
-parse_address_field(struct envelope *envelope, const char *value,
-    bool (*add)(struct envelope *, const char *))
+parse_address_field(struct envelope *envelope, const char *kind,
+    const char *value, bool (*add)(struct envelope *, const char *))
 {
 	InternetAddressList *list = internet_address_list_parse(NULL, value);
 	const char *rejected;
-	char   *copy = NULL;
+	char   *error = NULL;
+	size_t	mailboxes;
 
 	if (list == NULL)
 		return NULL;
+	mailboxes = list_mailbox_count(list);
 	rejected = list_each_mailbox(list, add, envelope);
 	if (rejected)
-		copy = xstrdup(rejected);
+		error = xasprintf("%s address \"%s\" in \"%s\" is not a valid mailbox (RFC 5321 local-part@domain)", kind, rejected, value + strspn(value, " \t"));
+	else if (mailboxes > separator_count(value) + 1)
+		error = xasprintf("%s field \"%s\" contains %zu addresses without a comma between each two", kind, value + strspn(value, " \t"), mailboxes);
 	g_object_unref(list);
-	return copy;
+	return error;
 }
 
 /*
@@ -394,21 +563,11 @@ sender_from_return_path(struct envelope *envelope, const char *value)
 			return false;
 	}
 	envelope->sender = xstrndup(start, (size_t)(end - start));
-	if (address_valid(envelope->sender))
+	if (envelope->sender[0] == '\0' || address_valid(envelope->sender))
 		return true;
 	free(envelope->sender);
 	envelope->sender = NULL;
 	return false;
-}
-
-/* Returns the error description for an address, which it frees. */
-static char *
-envelope_rejected(char *address, const char *role)
-{
-	char   *description = xasprintf("%s address \"%s\" has characters that SMTP cannot carry", role, address);
-
-	free(address);
-	return description;
 }
 
 /* Fills the recipients from the top Delivered-To fields; returns an
@@ -417,14 +576,14 @@ static char *
 envelope_take_delivered_to(struct envelope *envelope,
     struct header_scan *scan)
 {
-	char   *rejected = NULL;
+	char   *error = NULL;
 	size_t	i;
 
-	for (i = 0; i < scan->delivered_to_count && !rejected; i++)
-		rejected = parse_address_field(envelope,
+	for (i = 0; i < scan->delivered_to_count && !error; i++)
+		error = parse_address_field(envelope, "Delivered-To",
 		    scan->delivered_to[i], add_recipient);
-	if (rejected)
-		return envelope_rejected(rejected, "Delivered-To");
+	if (error)
+		return error;
 	if (envelope->recipient_count == 0)
 		return xstrdup("no recipient address in the Delivered-To fields at the top of the header");
 	return NULL;
@@ -436,7 +595,7 @@ static char *
 envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
     const struct envelope_options *options)
 {
-	char   *rejected = NULL;
+	char   *error = NULL;
 	size_t	i;
 
 	if (options->sender != NULL)
@@ -444,10 +603,10 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 	else if (scan->return_path == NULL ||
 	    !sender_from_return_path(envelope, scan->return_path)) {
 		if (scan->from != NULL)
-			rejected = parse_address_field(envelope, scan->from,
-			    add_sender);
-		if (rejected)
-			return envelope_rejected(rejected, "sender");
+			error = parse_address_field(envelope, "From",
+			    scan->from, add_sender);
+		if (error)
+			return error;
 		if (envelope->sender == NULL)
 			return xstrdup("no sender address in Return-Path or From");
 	}
@@ -458,11 +617,11 @@ envelope_take_addresses(struct envelope *envelope, struct header_scan *scan,
 	}
 	if (scan->delivered_to_count > 0)
 		return envelope_take_delivered_to(envelope, scan);
-	for (i = 0; i < scan->recipient_field_count && !rejected; i++)
-		rejected = parse_address_field(envelope,
+	for (i = 0; i < scan->recipient_field_count && !error; i++)
+		error = parse_address_field(envelope, "recipient",
 		    scan->recipient_fields[i], add_recipient);
-	if (rejected)
-		return envelope_rejected(rejected, "recipient");
+	if (error)
+		return error;
 	if (envelope->recipient_count == 0)
 		return xstrdup("no recipient address in To, Cc or Bcc");
 	return NULL;
@@ -534,7 +693,12 @@ envelope_parse_with(struct envelope *envelope, const char *bytes,
 	memset(&wire, 0, sizeof(wire));
 	wire.out = &envelope->data;
 	wire.line_start = true;
-	buf_reserve(&envelope->data, length + length / 32 + 64);
+
+	/* Sized for CR LF after lines of 32 bytes or more, and not rounded
+	 * up to a power of two, because a run may hold thousands of these. */
+	envelope->data.capacity = length + length / 32 + 64 +
+	    (options->prefix ? 2 * strlen(options->prefix) : 0);
+	envelope->data.data = xmalloc(envelope->data.capacity);
 	if (options->prefix != NULL)
 		wire_feed(&wire, options->prefix, strlen(options->prefix));
 	envelope->mbox_from_line = scan_message(&scan, &wire, bytes, length);
@@ -596,26 +760,39 @@ read_all(int fd, struct buf *bytes)
 			return 0;
 		bytes->length += (size_t)count;
 		bytes->data[bytes->length] = '\0';
+
+		/* A regular file of the size fstat() gave is read whole. A
+		 * file that grew meanwhile is read on to its end. */
+		if (bytes->length == (size_t)status.st_size &&
+		    S_ISREG(status.st_mode) && status.st_size > 0)
+			return 0;
 	}
 }
+
+/* Files read at most this large keep their read buffer for the next. */
+#define READ_BUFFER_KEEP_MAX (1024 * 1024)
 
 enum envelope_status
 envelope_read(struct envelope *envelope, int fd,
     const struct envelope_options *options, char **error)
 {
-	struct buf bytes = BUF_INIT;
+	/* Reused, so that reading a message allocates nothing. */
+	static struct buf bytes = BUF_INIT;
 	enum envelope_status status;
-	int	read_errno = read_all(fd, &bytes);
+	int	read_errno;
 
+	buf_reset(&bytes);
+	read_errno = read_all(fd, &bytes);
 	if (read_errno != 0) {
 		memset(envelope, 0, sizeof(*envelope));
 		*error = xasprintf("read failed: %s", strerror(read_errno));
-		buf_free(&bytes);
-		return ENVELOPE_READ_ERROR;
+		status = ENVELOPE_READ_ERROR;
+	} else {
+		status = envelope_parse_with(envelope,
+		    bytes.data ? bytes.data : "", bytes.length, options, error);
 	}
-	status = envelope_parse_with(envelope, bytes.data ? bytes.data : "",
-	    bytes.length, options, error);
-	buf_free(&bytes);
+	if (bytes.capacity > READ_BUFFER_KEEP_MAX)
+		buf_free(&bytes);
 	return status;
 }
 

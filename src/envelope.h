@@ -78,7 +78,7 @@ enum envelope_status envelope_parse(struct envelope *envelope,
 
 /* Reads the whole file open on fd and parses it like
  * envelope_parse_with(). Returns ENVELOPE_READ_ERROR with *error set when
- * reading fails. */
+ * reading fails. Not thread-safe, because one read buffer is reused. */
 enum envelope_status envelope_read(struct envelope *envelope, int fd,
 	    const struct envelope_options *options, char **error);
 

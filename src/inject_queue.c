@@ -5,7 +5,6 @@
  * while both run, unless --keep leaves the files in place. The lock ends
  * with the process, so a killed run leaves no stale claim.
  */
-#include <csv.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +45,15 @@ struct inject_queue {
 	size_t	added_unanswered;	/* from inject_queue_add_counts() */
 	struct reply_count *reply_counts;
 	size_t	reply_count_length;
+	size_t	bytes_in_flight;	/* DATA bytes of claimed messages */
+	struct buf log_line;		/* reused for each log record */
+	bool	log_failed;		/* a write to the log failed */
+	size_t	locked;			/* skipped: locked by another process */
+	const char *locked_slot;	/* slot of the last locked file */
+	char  **slots;			/* every Maildir read, by realpath();
+					 * messages point into slot_names */
+	char  **slot_names;		/* the same Maildirs as given or found */
+	size_t	slot_count;
 	bool	stopped;
 	size_t	claims;
 	long long pace_start;		/* monotonic ms */
@@ -58,6 +66,8 @@ inject_queue_create(const struct inject_queue_options *options, FILE *log)
 	struct inject_queue *queue = xcalloc(1, sizeof(*queue));
 
 	queue->options = *options;
+	if (queue->options.bytes_in_flight_max == 0)
+		queue->options.bytes_in_flight_max = INJECT_QUEUE_BYTES_MAX;
 	queue->log = log;
 	return queue;
 }
@@ -107,13 +117,78 @@ skip_dot_entries(const struct dirent *entry)
 	return entry->d_name[0] != '.';
 }
 
+/* Counts a file that another process has locked. Two runs over one spool
+ * skip each other's files by the thousand, so only the first such file
+ * of each Maildir is named. The summary gives the total. */
 static void
-queue_add_message(struct inject_queue *queue, const char *slot,
+queue_skip_locked(struct inject_queue *queue,
+    const struct inject_message *message, const char *path)
+{
+	queue->skipped++;
+	queue->locked++;
+	if (queue->locked_slot == message->slot)
+		return;
+	queue->locked_slot = message->slot;
+	msg_warn("skipping %s: locked by another process; further locked files in %s are only counted", path, message->slot);
+}
+
+/* Records slot, by its realpath(), unless it was added before. Returns
+ * the copy of slot that its messages share, or NULL for a repeat.
+ * NOTE: the search is linear, so N Maildirs cost N * N / 2 comparisons,
+ * about 50 million for a week of one-minute slots. */
+static char *
+queue_add_slot_name(struct inject_queue *queue, const char *slot)
+{
+	char   *resolved = realpath(slot, NULL);
+	size_t	i;
+
+	if (resolved == NULL)
+		resolved = xstrdup(slot);
+	for (i = 0; i < queue->slot_count; i++) {
+		if (strcmp(queue->slots[i], resolved) == 0) {
+			free(resolved);
+			return NULL;
+		}
+	}
+	queue->slots = xrealloc(queue->slots,
+	    (queue->slot_count + 1) * sizeof(*queue->slots));
+	queue->slot_names = xrealloc(queue->slot_names,
+	    (queue->slot_count + 1) * sizeof(*queue->slot_names));
+	queue->slots[queue->slot_count] = resolved;
+	queue->slot_names[queue->slot_count] = xstrdup(slot);
+	return queue->slot_names[queue->slot_count++];
+}
+
+/* Returns the queue's copy of the name of Maildir slot, adding it when
+ * the queue has none yet, so that messages may point to it. */
+static char *
+queue_slot_name(struct inject_queue *queue, const char *slot)
+{
+	char   *resolved = realpath(slot, NULL);
+	char   *added;
+	size_t	i;
+
+	for (i = 0; resolved != NULL && i < queue->slot_count; i++) {
+		if (strcmp(queue->slots[i], resolved) == 0) {
+			free(resolved);
+			return queue->slot_names[i];
+		}
+	}
+	free(resolved);
+	added = queue_add_slot_name(queue, slot);
+	if (added == NULL)
+		msg_panic("queue_slot_name: %s vanished from the slot list",
+		    slot);
+	return added;
+}
+
+static void
+queue_add_message(struct inject_queue *queue, char *slot,
     const char *folder, const char *name)
 {
 	struct inject_message *message = xcalloc(1, sizeof(*message));
 
-	message->slot = xstrdup(slot);
+	message->slot = slot;
 	message->folder = folder;
 	message->name = xstrdup(name);
 	message->fd = -1;
@@ -270,14 +345,20 @@ queue_add_slot(struct inject_queue *queue, const char *slot,
 {
 	struct listed_file *files = NULL;
 	size_t	count = 0, i;
+	char   *shared_slot = queue_add_slot_name(queue, slot);
 
+	/* A Maildir named twice, as a path given twice or as a spool and
+	 * one of its slots, is read once. */
+	if (shared_slot == NULL)
+		return;
 	list_folder(queue, slot, "new", &files, &count);
 	if (queue->options.disposal == INJECT_KEEP)
 		list_folder(queue, slot, "cur", &files, &count);
 	if (count > 0)
 		qsort(files, count, sizeof(*files), listed_file_compare);
 	for (i = 0; i < count; i++) {
-		queue_add_message(queue, slot, files[i].folder, files[i].name);
+		queue_add_message(queue, shared_slot, files[i].folder,
+		    files[i].name);
 		free(files[i].name);
 	}
 	free(files);
@@ -341,7 +422,8 @@ inject_queue_add_file(struct inject_queue *queue, const char *maildir,
 	if ((queue->options.shard_count == 0 ||
 	    maildir_name_in_shard(name, queue->options.shard,
 	    queue->options.shard_count)) && folder_entry_is_message(path)) {
-		queue_add_message(queue, maildir, "new", name);
+		queue_add_message(queue, queue_slot_name(queue, maildir),
+		    "new", name);
 		added = true;
 	}
 	free(path);
@@ -413,7 +495,7 @@ message_lock(struct inject_queue *queue, const struct inject_message *message)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		queue_skip(queue, path, "locked by another process");
+		queue_skip_locked(queue, message, path);
 		close(fd);
 		free(path);
 		return -1;
@@ -465,6 +547,11 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 
 	if (queue->stopped || now_ms < inject_queue_next_claim(queue))
 		return NULL;
+
+	/* Each message in flight is held whole in memory. A session that
+	 * finds no claim waits until an answer frees some. */
+	if (queue->bytes_in_flight >= queue->options.bytes_in_flight_max)
+		return NULL;
 	while ((message = pending_pop(queue)) != NULL) {
 		message->fd = message_lock(queue, message);
 		if (message->fd < 0) {
@@ -474,6 +561,8 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 		message->state = INJECT_CLAIMED;
 		message->attempts++;
 		if (message_load(queue, message)) {
+			message->data_bytes = message->envelope.data.length;
+			queue->bytes_in_flight += message->data_bytes;
 			queue->claims++;
 			return message;
 		}
@@ -564,6 +653,8 @@ inject_queue_answer(struct inject_queue *queue,
 	/* The lock is held until the file has left new/, so no other run
 	 * can claim it in between. */
 	message_dispose(queue, message, reply == NULL);
+	queue->bytes_in_flight -= message->data_bytes;
+	message->data_bytes = 0;
 	close(message->fd);
 	message->fd = -1;
 	envelope_free(&message->envelope);
@@ -592,6 +683,8 @@ inject_queue_release(struct inject_queue *queue,
 	if (message->state != INJECT_CLAIMED)
 		msg_panic("inject_queue_release: %s is not claimed",
 		    message->name);
+	queue->bytes_in_flight -= message->data_bytes;
+	message->data_bytes = 0;
 	close(message->fd);
 	message->fd = -1;
 	envelope_free(&message->envelope);
@@ -604,11 +697,47 @@ inject_queue_release(struct inject_queue *queue,
 	message->state = INJECT_LEFT_PENDING;
 }
 
+/* Appends text as a quoted CSV field (RFC 4180) and its separator. */
 static void
-log_field(FILE *log, const char *text, bool last)
+log_field(struct buf *line, const char *text, bool last)
 {
-	csv_fwrite(log, text, strlen(text));
-	fputc(last ? '\n' : ',', log);
+	const char *quote;
+
+	buf_append_byte(line, '"');
+	while ((quote = strchr(text, '"')) != NULL) {
+		buf_append(line, text, (size_t)(quote - text + 1));
+		buf_append_byte(line, '"');
+		text = quote + 1;
+	}
+	buf_append_string(line, text);
+	buf_append(line, last ? "\"\n" : "\",", 2);
+}
+
+/*
+ * Appends line to the log with one write(), so that a killed run leaves
+ * whole records, and before the caller moves the file, so that no moved
+ * file lacks its record. The log is open in append mode, so concurrent
+ * runs do not overwrite each other's records.
+ */
+static void
+log_write(struct inject_queue *queue, const struct buf *line)
+{
+	size_t	written = 0;
+	ssize_t	count;
+
+	while (written < line->length) {
+		count = write(fileno(queue->log), line->data + written,
+		    line->length - written);
+		if (count < 0 && errno == EINTR)
+			continue;
+		if (count < 0) {
+			if (!queue->log_failed)
+				msg_warn("write to the log file failed: %m; later records may be missing too");
+			queue->log_failed = true;
+			return;
+		}
+		written += (size_t)count;
+	}
 }
 
 void
@@ -619,6 +748,7 @@ inject_queue_log(struct inject_queue *queue,
 	char	now[32], code[8] = "";
 	char   *reply_text = NULL;
 	time_t	seconds = (time_t)(wall_clock_now_ms() / 1000);
+	struct buf *line = &queue->log_line;
 	struct tm utc;
 
 	if (queue->log == NULL)
@@ -629,16 +759,18 @@ inject_queue_log(struct inject_queue *queue,
 		snprintf(code, sizeof(code), "%03d", reply->code);
 		reply_text = smtp_reply_text(reply, " / ");
 	}
-	log_field(queue->log, now, false);
-	log_field(queue->log, message->slot, false);
-	log_field(queue->log, message->name, false);
-	log_field(queue->log, recipient, false);
-	log_field(queue->log, code, false);
-	log_field(queue->log, reply ? reply->enhanced : "", false);
-	log_field(queue->log, reply_text ? reply_text : text, false);
-	log_field(queue->log, message->envelope.message_id ?
+	buf_reset(line);
+	log_field(line, now, false);
+	log_field(line, message->slot, false);
+	log_field(line, message->name, false);
+	log_field(line, recipient, false);
+	log_field(line, code, false);
+	log_field(line, reply ? reply->enhanced : "", false);
+	log_field(line, reply_text ? reply_text : text, false);
+	log_field(line, message->envelope.message_id ?
 	    message->envelope.message_id : "", true);
 	free(reply_text);
+	log_write(queue, line);
 }
 
 size_t
@@ -702,6 +834,8 @@ inject_queue_print_summary(struct inject_queue *queue, FILE *out,
 	fprintf(out, "pending: %zu\n", inject_queue_count_unanswered(queue));
 	fprintf(out, "rejected locally: %zu\n", queue->local_rejections);
 	fprintf(out, "skipped: %zu\n", queue->skipped);
+	if (queue->locked > 0)
+		msg_warn("skipped %zu file(s) locked by another process, such as another spoolinject run over the same spool", queue->locked);
 	if (queue->reply_count_length > 0)
 		qsort(queue->reply_counts, queue->reply_count_length,
 		    sizeof(*queue->reply_counts), reply_count_compare);
@@ -724,11 +858,17 @@ inject_queue_free(struct inject_queue *queue)
 		if (message->fd >= 0)
 			close(message->fd);
 		envelope_free(&message->envelope);
-		free(message->slot);
 		free(message->name);
 		free(message);
 	}
+	for (i = 0; i < queue->slot_count; i++) {
+		free(queue->slots[i]);
+		free(queue->slot_names[i]);
+	}
+	free(queue->slots);
+	free(queue->slot_names);
 	free(queue->messages);
 	free(queue->reply_counts);
+	buf_free(&queue->log_line);
 	free(queue);
 }

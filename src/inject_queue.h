@@ -16,6 +16,11 @@
 /* How often one message may be claimed in a run before it stays pending. */
 #define INJECT_QUEUE_ATTEMPTS_MAX 3
 
+/* DATA bytes of claimed messages above which no more are claimed: 256
+ * MiB. A single larger message is still claimed when nothing else is in
+ * flight. */
+#define INJECT_QUEUE_BYTES_MAX ((size_t)256 << 20)
+
 enum inject_outcome {
 	INJECT_ACCEPTED,		/* 2xx to the end of data */
 	INJECT_DEFERRED,		/* 4xx: answered, the server may
@@ -48,16 +53,20 @@ struct inject_queue_options {
 	bool	recursive;		/* also the Maildir++ subfolders */
 	unsigned shard;			/* 1 to shard_count */
 	unsigned shard_count;		/* 0: no sharding */
+	size_t	bytes_in_flight_max;	/* 0: INJECT_QUEUE_BYTES_MAX */
 };
 
 /* One message file. */
 struct inject_message {
-	char   *slot;			/* Maildir folder, as given or found */
+	char   *slot;			/* Maildir folder, as given or found;
+					 * shared with the queue's other
+					 * messages of that Maildir */
 	const char *folder;		/* "new" or "cur" */
 	char   *name;			/* file name inside the folder */
 	struct envelope envelope;	/* loaded while claimed */
 	int	fd;			/* open and locked while claimed */
 	int	attempts;		/* claims so far in this run */
+	size_t	data_bytes;		/* DATA bytes while claimed, else 0 */
 	enum inject_state state;
 	struct inject_message *next;	/* link in the pending list */
 };
@@ -77,7 +86,8 @@ struct inject_queue *inject_queue_create(
  * or a spool (a folder whose sub-folders are Maildirs, taken in name
  * order). A Maildir's files are taken in byte order of their names, new/
  * before cur/ for equal names, then its Maildir++ subfolders (".Name") in
- * name order when options.recursive is set. Dot-files are skipped, and so
+ * name order when options.recursive is set. A Maildir already added, by
+ * its realpath(), is not added again. Dot-files are skipped, and so
  * are directories, symbolic links and empty files, with a warning. tmp/
  * is never read. Returns 0, or -1 with errno set when path is missing or
  * not a folder.
@@ -119,8 +129,9 @@ size_t	inject_queue_claims(const struct inject_queue *queue);
  * Claims the next pending message: opens and locks its file and reads its
  * envelope. Files that are not valid messages are answered as rejected
  * and logged on the way. Returns NULL when nothing is left to claim, when
- * the queue is stopped, or when pacing allows no claim before
- * inject_queue_next_claim().
+ * the queue is stopped, when pacing allows no claim before
+ * inject_queue_next_claim(), or while the claimed messages hold
+ * options.bytes_in_flight_max DATA bytes or more.
  */
 struct inject_message *inject_queue_claim(struct inject_queue *queue,
 	    long long now_ms);
@@ -177,7 +188,8 @@ void	inject_queue_add_counts(struct inject_queue *total,
 
 /* Prints the counts by outcome, of local rejections, of skipped files
  * and by reply code, the elapsed seconds and the messages answered per
- * second. */
+ * second. Warns once on standard error when files locked by another
+ * process were skipped. */
 void	inject_queue_print_summary(struct inject_queue *queue,
 	    FILE *out, double elapsed_seconds);
 

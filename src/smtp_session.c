@@ -49,7 +49,11 @@ static const struct command_info {
 #define DATA_BLOCK_TIMEOUT_PERMILLE 600
 #define QUIT_TIMEOUT_MAX_MS 10000
 
+/* Output buffers at most this large are kept between messages. */
+#define OUT_KEEP_MAX 4096
+
 static void session_read(struct smtp_session *session);
+static void session_flush(struct smtp_session *session);
 
 long long
 smtp_session_now(void)
@@ -407,6 +411,10 @@ session_start_transactions(struct smtp_session *session)
 	struct inject_queue *queue = session->settings->queue;
 	struct inject_message *message;
 
+	/* Data that a 354 released goes out first, so that the server reads
+	 * it while the next message is loaded. */
+	if (session->writing_data && session_may_start(session))
+		session_flush(session);
 	while (session_may_start(session)) {
 		message = inject_queue_claim(queue, smtp_session_now());
 		if (message == NULL)
@@ -417,6 +425,11 @@ session_start_transactions(struct smtp_session *session)
 		if (message->envelope.eight_bit &&
 		    !session->capabilities.eight_bit_mime) {
 			inject_queue_reject(queue, message, "the data has bytes above 127 and the server does not offer 8BITMIME");
+			continue;
+		}
+		if (message->envelope.utf8_address &&
+		    !session->capabilities.smtputf8) {
+			inject_queue_reject(queue, message, "an address has bytes above 127 and the server does not offer SMTPUTF8");
 			continue;
 		}
 		transaction_start(session, message);
@@ -672,6 +685,29 @@ on_lmtp_dot(struct smtp_session *session, struct transaction *transaction,
 }
 
 /*
+ * Moves a message's data to the output. An empty output buffer trades
+ * places with the data, so that a large message is not copied; else the
+ * data is appended. Either way the message keeps no second copy, because
+ * nothing reads its data after the 354.
+ */
+static void
+session_take_data(struct smtp_session *session, struct buf *data)
+{
+	struct buf empty;
+
+	if (session->out_sent == session->out.length && !session->out_secret) {
+		empty = session->out;
+		buf_reset(&empty);
+		session->out = *data;
+		session->out_sent = 0;
+		*data = empty;
+		return;
+	}
+	buf_append(&session->out, data->data, data->length);
+	buf_free(data);
+}
+
+/*
  * After 354, sends the data when a recipient was accepted. A pipelining
  * server may give 354 with no valid recipient (RFC 2920 3.1). Then only
  * the final dot goes out, so the body never reaches the server.
@@ -680,10 +716,10 @@ static void
 on_data(struct smtp_session *session, struct transaction *transaction,
     const struct smtp_reply *reply)
 {
-	const struct buf *data = &transaction->message->envelope.data;
+	struct buf *data = &transaction->message->envelope.data;
 
 	if (smtp_reply_class(reply) == 3 && transaction->accepted > 0) {
-		buf_append(&session->out, data->data, data->length);
+		session_take_data(session, data);
 		session->writing_data = true;
 		transaction->phase = PHASE_DATA;
 		expect_data_replies(session, transaction);
@@ -898,6 +934,14 @@ session_read(struct smtp_session *session)
 			session_feed(session, bytes, count);
 			if (session->io.fd >= 0)
 				session_touch(session);
+
+			/* A short read from a plain socket emptied it, so poll()
+			 * tells when more comes. TLS may hold decrypted bytes
+			 * back, so it is read until it would block, and a reply
+			 * to STARTTLS goes on to the handshake below. */
+			if (count < sizeof(bytes) && session->io.tls == NULL &&
+			    session->state != SESSION_TLS_HANDSHAKE)
+				return;
 			continue;
 		case SMTP_IO_CLOSED:
 			session_closed_by_server(session);
@@ -948,6 +992,11 @@ session_flush(struct smtp_session *session)
 		session->out_secret = false;
 		buf_reset(&session->out);
 		session->out_sent = 0;
+
+		/* Message data is not kept for the next message, because a
+		 * run with 1000 sessions would hold 1000 such buffers. */
+		if (session->out.capacity > OUT_KEEP_MAX)
+			buf_free(&session->out);
 		session->writing_data = false;
 	}
 	if (progress && session->io.fd >= 0)

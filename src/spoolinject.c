@@ -23,6 +23,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "buf.h"
 #include "envelope.h"
 #include "follow.h"
@@ -45,6 +46,10 @@
 
 /* The environment variable that may carry the AUTH password. */
 #define PASSWORD_VARIABLE "SPOOLINJECT_PASSWORD"
+
+/* Longest --helo argument: RFC 5321 4.5.3.1.2 limits a domain to 255
+ * bytes. */
+#define HELO_NAME_MAX 255
 
 #define CONNECTIONS_MAX 1000
 #define TIMEOUT_MAX 86400
@@ -271,6 +276,7 @@ static void
 parse_add_header(struct settings *settings, const char *text)
 {
 	const char *equals = strchr(text, '=');
+	size_t	line_length;
 	char   *name;
 
 	if (equals == NULL)
@@ -280,6 +286,9 @@ parse_add_header(struct settings *settings, const char *text)
 		usage_error("invalid --add-header value \"%s\": \"%s\" is not a header field name (printable ASCII without ':' or spaces)", text, name);
 	if (strpbrk(equals + 1, "\r\n") != NULL)
 		usage_error("invalid --add-header value \"%s\": the value must not contain CR or LF", text);
+	line_length = strlen(name) + 2 + strlen(equals + 1);
+	if (line_length > ENVELOPE_LINE_MAX)
+		usage_error("invalid --add-header value for %s: the line \"%s: ...\" is %zu bytes, longer than the %d that SMTP DATA allows", name, name, line_length, ENVELOPE_LINE_MAX);
 	buf_appendf(&settings->header_prefix, "%s: %s\n", name, equals + 1);
 	free(name);
 }
@@ -351,6 +360,10 @@ parse_helo(struct settings *settings, const char *text)
 		if (*p <= ' ' || *p == 0x7f)
 			usage_error("invalid --helo value \"%s\": spaces and control characters are not allowed", text);
 	}
+	if (strlen(text) > HELO_NAME_MAX)
+		usage_error("invalid --helo value \"%s\": longer than %d bytes", text, HELO_NAME_MAX);
+	if (!address_is_domain(text))
+		usage_error("invalid --helo value \"%s\": expected a domain name such as client.example.com or an address literal such as [192.0.2.1]", text);
 	free(settings->helo_name);
 	settings->helo_name = xstrdup(text);
 }
