@@ -500,17 +500,14 @@ message_dispose(const struct inject_queue *queue,
 	free(path);
 }
 
+/* Counts one more message under key, cut to fit struct reply_count. */
 static void
-count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
+count_key(struct inject_queue *queue, const char *text)
 {
 	char	key[24];
 	size_t	i;
 
-	if (reply->enhanced[0] != '\0')
-		snprintf(key, sizeof(key), "%03d %s", reply->code,
-		    reply->enhanced);
-	else
-		snprintf(key, sizeof(key), "%03d", reply->code);
+	snprintf(key, sizeof(key), "%s", text);
 	for (i = 0; i < queue->reply_count_length; i++) {
 		if (strcmp(queue->reply_counts[i].key, key) == 0) {
 			queue->reply_counts[i].count++;
@@ -522,6 +519,19 @@ count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
 	memcpy(queue->reply_counts[i].key, key, sizeof(key));
 	queue->reply_counts[i].count = 1;
 	queue->reply_count_length++;
+}
+
+static void
+count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
+{
+	char	key[24];
+
+	if (reply->enhanced[0] != '\0')
+		snprintf(key, sizeof(key), "%03d %s", reply->code,
+		    reply->enhanced);
+	else
+		snprintf(key, sizeof(key), "%03d", reply->code);
+	count_key(queue, key);
 }
 
 void
@@ -545,6 +555,37 @@ inject_queue_answer(struct inject_queue *queue,
 		count_reply(queue, reply);
 	else
 		queue->local_rejections++;
+}
+
+void
+inject_queue_answer_status(struct inject_queue *queue,
+    struct inject_message *message, enum inject_outcome outcome,
+    const char *status)
+{
+	if (message->state != INJECT_CLAIMED)
+		msg_panic("inject_queue_answer_status: %s is not claimed",
+		    message->name);
+	message_dispose(queue, message, false);
+	close(message->fd);
+	message->fd = -1;
+	envelope_free(&message->envelope);
+	message->state = INJECT_ANSWERED;
+	queue->outcome_counts[outcome]++;
+	count_key(queue, status);
+}
+
+void
+inject_queue_leave_pending(struct inject_queue *queue,
+    struct inject_message *message, const char *status)
+{
+	if (message->state != INJECT_CLAIMED)
+		msg_panic("inject_queue_leave_pending: %s is not claimed",
+		    message->name);
+	close(message->fd);
+	message->fd = -1;
+	envelope_free(&message->envelope);
+	message->state = INJECT_LEFT_PENDING;
+	count_key(queue, status);
 }
 
 void
@@ -583,34 +624,54 @@ log_field(FILE *log, const char *text, bool last)
 	fputc(last ? '\n' : ',', log);
 }
 
+static void
+log_line(FILE *log, const struct inject_message *message,
+    const char *recipient, const char *code, const char *enhanced,
+    const char *text)
+{
+	char	now[32];
+	time_t	seconds = time(NULL);
+	struct tm utc;
+
+	gmtime_r(&seconds, &utc);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &utc);
+	log_field(log, now, false);
+	log_field(log, message->slot, false);
+	log_field(log, message->name, false);
+	log_field(log, recipient, false);
+	log_field(log, code, false);
+	log_field(log, enhanced, false);
+	log_field(log, text, false);
+	log_field(log, message->envelope.message_id ?
+	    message->envelope.message_id : "", true);
+}
+
 void
 inject_queue_log(struct inject_queue *queue,
     const struct inject_message *message, const char *recipient,
     const struct smtp_reply *reply, const char *text)
 {
-	char	now[32], code[8] = "";
+	char	code[8] = "";
 	char   *reply_text = NULL;
-	time_t	seconds = time(NULL);
-	struct tm utc;
 
 	if (queue->log == NULL)
 		return;
-	gmtime_r(&seconds, &utc);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &utc);
 	if (reply != NULL) {
 		snprintf(code, sizeof(code), "%03d", reply->code);
 		reply_text = smtp_reply_text(reply, " / ");
 	}
-	log_field(queue->log, now, false);
-	log_field(queue->log, message->slot, false);
-	log_field(queue->log, message->name, false);
-	log_field(queue->log, recipient, false);
-	log_field(queue->log, code, false);
-	log_field(queue->log, reply ? reply->enhanced : "", false);
-	log_field(queue->log, reply_text ? reply_text : text, false);
-	log_field(queue->log, message->envelope.message_id ?
-	    message->envelope.message_id : "", true);
+	log_line(queue->log, message, recipient, code,
+	    reply ? reply->enhanced : "", reply_text ? reply_text : text);
 	free(reply_text);
+}
+
+void
+inject_queue_log_status(struct inject_queue *queue,
+    const struct inject_message *message, const char *recipient,
+    const char *status, const char *text)
+{
+	if (queue->log != NULL)
+		log_line(queue->log, message, recipient, status, "", text);
 }
 
 size_t
