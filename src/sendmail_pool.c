@@ -118,7 +118,9 @@ child_arguments(const struct sendmail_pool_settings *settings,
 	argv[n++] = (char *)settings->path;
 	argv[n++] = "-i";
 	argv[n++] = "-f";
-	argv[n++] = envelope->sender;
+	/* Postfix 3.7's sendmail takes both "" and "<>" as the null sender.
+	 * "<>" also reads as the null sender in a log of the command. */
+	argv[n++] = envelope->sender[0] == '\0' ? "<>" : envelope->sender;
 	for (i = 0; i < settings->argument_count; i++)
 		argv[n++] = settings->arguments[i];
 	argv[n++] = "--";
