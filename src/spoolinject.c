@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -615,6 +616,8 @@ note_smtp_option(struct settings *settings, int option)
 static void
 settings_check_sendmail(struct settings *settings)
 {
+	struct stat status;
+
 	if (settings->sendmail_path == NULL) {
 		if (settings->sendmail_argument_count > 0)
 			usage_error("--sendmail-arg needs --sendmail");
@@ -631,6 +634,9 @@ settings_check_sendmail(struct settings *settings)
 		    processors > CONNECTIONS_MAX ? CONNECTIONS_MAX :
 		    (unsigned)processors;
 	}
+	if (stat(settings->sendmail_path, &status) == 0 &&
+	    !S_ISREG(status.st_mode))
+		msg_fatal(EX_UNAVAILABLE, "sendmail program %s cannot be run: not a regular file", settings->sendmail_path);
 	if (access(settings->sendmail_path, X_OK) < 0)
 		msg_fatal(EX_UNAVAILABLE, "sendmail program %s cannot be run: %m", settings->sendmail_path);
 }
