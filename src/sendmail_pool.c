@@ -372,7 +372,7 @@ child_append_output(const struct sendmail_child *child, struct buf *text)
 		buf_append_string(text, " ...");
 }
 
-/* How a child ended, in the words of the log and the summary. */
+/* The outcome of one child, in the words of the log and the summary. */
 struct child_result {
 	char	status[24];		/* "exit 75", "signal 9", "timeout" */
 	enum inject_outcome outcome;
@@ -480,8 +480,8 @@ child_report(struct sendmail_pool *pool, const struct sendmail_child *child,
 	free(path);
 }
 
-/* Answers or leaves pending the message of an exited child whose output
- * is closed, and frees the child's resources. */
+/* Records the outcome of an exited child whose output is closed, which
+ * disposes of its message or leaves it pending, and frees the child. */
 static void
 child_finish(struct sendmail_pool *pool, struct sendmail_child *child)
 {

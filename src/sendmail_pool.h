@@ -2,7 +2,7 @@
  * sendmail_pool - hands the messages of an inject_queue to a sendmail
  * program, one child process per message and a bounded number at once.
  * A child reads its message from a memory file (memfd) on standard input,
- * so it never sees a message cut short, even when spoolinject dies.
+ * so it never reads a message cut short, even when spoolinject dies.
  */
 #ifndef SENDMAIL_POOL_H
 #define SENDMAIL_POOL_H

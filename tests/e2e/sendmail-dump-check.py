@@ -4,10 +4,10 @@ messages passed through an MTA.
 
 usage: sendmail-dump-check.py MAILDIR_FILE... -- DUMP_FOLDER
 
-Each message must arrive once, matched by its Message-ID. The MTA adds
-Received fields, so those are ignored; every other header field must arrive
-unchanged and in order, apart from Return-Path, Bcc and the Delivered-To
-fields on top, which are never sent. The body must arrive byte for byte.
+Each message must arrive once, matched by its Message-ID. Received fields
+are ignored because the MTA adds them. Every other header field must arrive
+unchanged and in order. Return-Path, Bcc and the Delivered-To fields on top
+are left out, because they are never sent. The body must arrive byte for byte.
 MAIL FROM must be the Return-Path address and the RCPT TO addresses the
 To, Cc and Bcc addresses. Prints one line per problem and exits 1 if any.
 """
