@@ -47,8 +47,16 @@ struct sendmail_child {
 	long long output_close_time;	/* 0 until the child has exited */
 };
 
+/* A claimed message, written to a memory file for its child. */
+struct sendmail_input {
+	struct inject_message *message;	/* NULL: none */
+	int	fd;
+	size_t	length;
+};
+
 struct sendmail_pool {
 	const struct sendmail_pool_settings *settings;
+	struct sendmail_input next;	/* prepared while children run */
 	struct sendmail_child *children;
 	size_t	active;
 	struct pollfd *poll_fds;
@@ -205,13 +213,14 @@ child_spawn(struct sendmail_child *child, const char *path, char **argv,
 	return status;
 }
 
-/* Starts a child for message. Returns 0, or an errno value when no child
- * runs. */
+/* Starts a child for input, which it then owns. Returns 0, or an errno
+ * value when no child runs. */
 static int
 child_start(struct sendmail_pool *pool, struct sendmail_child *child,
-    struct inject_message *message, long long now)
+    const struct sendmail_input *input, long long now)
 {
 	const struct sendmail_pool_settings *settings = pool->settings;
+	struct inject_message *message = input->message;
 	char  **argv;
 	int	output[2];
 	int	status;
@@ -219,10 +228,8 @@ child_start(struct sendmail_pool *pool, struct sendmail_child *child,
 	memset(child, 0, sizeof(*child));
 	child->message = message;
 	child->output_fd = -1;
-	child->input_fd = input_create(&message->envelope,
-	    &child->input_length);
-	if (child->input_fd < 0)
-		return errno;
+	child->input_fd = input->fd;
+	child->input_length = input->length;
 	if (pipe2(output, O_CLOEXEC) < 0) {
 		status = errno;
 		close(child->input_fd);
@@ -522,31 +529,75 @@ pool_spawn_failed(struct sendmail_pool *pool, struct inject_message *message,
 }
 
 static bool
-pool_may_start(const struct sendmail_pool *pool)
+pool_may_claim(const struct sendmail_pool *pool)
 {
 	return !pool->stopping && !pool->spawn_failed &&
-	    pool->active < pool->settings->max_processes &&
-	    inject_queue_pending(pool->settings->queue) > 0;
+	    (pool->next.message != NULL ||
+	    inject_queue_pending(pool->settings->queue) > 0);
 }
 
+static bool
+pool_may_start(const struct sendmail_pool *pool)
+{
+	return pool_may_claim(pool) &&
+	    pool->active < pool->settings->max_processes;
+}
+
+/* Claims the next message into pool->next unless one is there already.
+ * Returns whether pool->next holds a message. */
+static bool
+pool_prepare_next(struct sendmail_pool *pool, long long now)
+{
+	struct sendmail_input *next = &pool->next;
+
+	if (next->message != NULL)
+		return true;
+	next->message = inject_queue_claim(pool->settings->queue, now);
+	if (next->message == NULL)
+		return false;
+	next->fd = input_create(&next->message->envelope, &next->length);
+	if (next->fd < 0) {
+		pool_spawn_failed(pool, next->message, errno);
+		next->message = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* Returns a prepared message that no child took to the queue. */
+static void
+pool_release_next(struct sendmail_pool *pool)
+{
+	if (pool->next.message == NULL)
+		return;
+	close(pool->next.fd);
+	inject_queue_release(pool->settings->queue, pool->next.message);
+	pool->next.message = NULL;
+}
+
+/*
+ * Starts children while slots are free, then prepares the message for the
+ * next free slot, so that its file is read and converted while children
+ * run rather than after one exits. Paced claims are not made early.
+ */
 static void
 pool_start_children(struct sendmail_pool *pool, long long now)
 {
-	while (pool_may_start(pool)) {
-		struct inject_message *message =
-		    inject_queue_claim(pool->settings->queue, now);
-		int	error;
+	while (pool_may_start(pool) && pool_prepare_next(pool, now)) {
+		int	error = child_start(pool, &pool->children[pool->active],
+		    &pool->next, now);
 
-		if (message == NULL)
-			return;
-		error = child_start(pool, &pool->children[pool->active],
-		    message, now);
 		if (error != 0) {
-			pool_spawn_failed(pool, message, error);
+			pool_spawn_failed(pool, pool->next.message, error);
+			pool->next.message = NULL;
 			return;
 		}
+		pool->next.message = NULL;
 		pool->active++;
 	}
+	if (pool_may_claim(pool) &&
+	    inject_queue_next_claim(pool->settings->queue) == 0)
+		pool_prepare_next(pool, now);
 }
 
 static long long
@@ -636,6 +687,7 @@ pool_check_signals(struct sendmail_pool *pool)
 
 	if (count >= 1 && !pool->stopping) {
 		pool->stopping = true;
+		pool_release_next(pool);
 		inject_queue_stop(pool->settings->queue);
 		msg_info("stopping: no new sendmail processes; %zu running one(s) finish; a second signal terminates them", pool->active);
 	}
@@ -676,6 +728,7 @@ sendmail_pool_run(const struct sendmail_pool_settings *settings)
 		pool_poll(&pool, &wait_mask);
 		pool_reap(&pool);
 	}
+	pool_release_next(&pool);
 	free(pool.children);
 	free(pool.poll_fds);
 }
