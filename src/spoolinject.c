@@ -1049,7 +1049,7 @@ log_open(const char *path)
 
 	if (path == NULL)
 		return NULL;
-	log = fopen(path, "a");
+	log = fopen(path, "ae");
 	if (log == NULL)
 		msg_fatal(EX_CANTCREAT, "open log file %s: %m", path);
 	return log;
