@@ -51,6 +51,7 @@ exit 0'
 make_fake concurrent 'mkdir "$out/running.$$"
 ls -d "$out"/running.* | wc -l >>"$out/concurrency"
 cat >/dev/null; sleep 0.3; rmdir "$out/running.$$"; exit 0'
+make_fake lists_fds 'ls -l /proc/$$/fd >"$out/fds.$$"; cat >/dev/null'
 printf '#!/nonexistent/interpreter\nexit 0\n' >"$FAKE/bad_interpreter.sh"
 chmod 755 "$FAKE/bad_interpreter.sh"
 
@@ -283,6 +284,14 @@ sender@example.org
 y'z@example.net"
 check_eq "overrides: added header first" "$(head -n 1 "$RECORD"/stdin.*)" \
 	"X-Run: 1"
+
+make_spool descriptors "$small" "$big"
+inject descriptors --sendmail="$FAKE/lists_fds.sh" --max-procs 2 "$SPOOL"
+check_eq "descriptors: exit status" "$STATUS" 0
+check_eq "descriptors: no log or spool file open in children" \
+	"$(cat "$RECORD"/fds.* | grep -c -e '\.csv$' -e '-spool/')" 0
+check_eq "descriptors: one message file each, on stdin" \
+	"$(cat "$RECORD"/fds.* | grep -c ' 0 -> /memfd:')" 2
 
 make_spool delete "$small" "$big"
 inject delete --sendmail="$FAKE/nouser.sh" --delete "$SPOOL"
