@@ -316,6 +316,29 @@ check_eq "--max-procs 3: accepted" "$(summary accepted)" 6
 check_eq "--max-procs 3: at most 3 at once" \
 	"$(sort -n "$RECORD/concurrency" | tail -n 1)" 3
 
+# Two runs at once over one spool hand each message over exactly once.
+make_fake slow 'cat >/dev/null; sleep 0.2; exit 0'
+for ((i = 1; i <= 10; i++)); do
+	sed "s/<small@/<twice$i@/" "$small" >"$MESSAGES/1700000200.M${i}P1.t"
+done
+make_spool twice "$MESSAGES"/1700000200.*
+mkdir -p "$WORK/twice"
+for run in 1 2; do
+	FAKE_SENDMAIL_DIR=$WORK/twice "$SPOOLINJECT" --sendmail="$FAKE/slow.sh" \
+		--max-procs 2 "$SPOOL" >"$WORK/twice-$run.out" 2>&1 &
+	twice_pids[run]=$!
+done
+twice_status=0
+wait "${twice_pids[1]}" || twice_status=$?
+wait "${twice_pids[2]}" || twice_status=$?
+check_eq "two runs at once: exit status" "$twice_status" 0
+check_eq "two runs at once: each message handed over once" \
+	"$(ls "$WORK/twice"/argv.* | wc -l)" 10
+check_eq "two runs at once: accepted in all" \
+	"$(sed -n 's/^accepted: //p' "$WORK"/twice-[12].out |
+		awk '{ sum += $1 } END { print sum }')" 10
+check_eq "two runs at once: all in cur/" "$(count_files "$SPOOL/cur")" 10
+
 # Two SIGTERMs: the first lets the children run, the second ends them.
 make_spool signals "$small" "$null"
 OUT=$WORK/signals
