@@ -147,3 +147,12 @@ clean:
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d
+
+# Compares spoolinject --sendmail with xargs -P over the same stand-in;
+# see BENCHMARKS.md. Not part of `make check`: it takes a few minutes.
+bench-sendmail: programs
+	tests/bench/sendmail.sh
+
+bench: bench-sendmail
+
+.PHONY: bench bench-sendmail

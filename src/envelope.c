@@ -797,6 +797,32 @@ envelope_read(struct envelope *envelope, int fd,
 }
 
 void
+envelope_data_lf(const struct envelope *envelope, struct buf *out)
+{
+	const char *line = envelope->data.data;
+	const char *end;
+
+	if (envelope->data.length < 3)
+		return;
+
+	/* Every line of data ends in CRLF, since wire_feed() turns each
+	 * line end into one, and the last line is the final ".\r\n". */
+	end = line + envelope->data.length - 3;
+	buf_reserve(out, envelope->data.length);
+	while (line < end) {
+		const char *crlf = memchr(line, '\r', (size_t)(end - line));
+
+		if (crlf == NULL)
+			msg_panic("envelope_data_lf: a data line has no CRLF");
+		if (line[0] == '.')
+			line++;
+		buf_append(out, line, (size_t)(crlf - line));
+		buf_append_byte(out, '\n');
+		line = crlf + 2;
+	}
+}
+
+void
 envelope_free(struct envelope *envelope)
 {
 	size_t	i;

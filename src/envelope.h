@@ -82,6 +82,13 @@ enum envelope_status envelope_parse(struct envelope *envelope,
 enum envelope_status envelope_read(struct envelope *envelope, int fd,
 	    const struct envelope_options *options, char **error);
 
+/*
+ * Appends the data of a parsed envelope to out in the form a sendmail
+ * program reads with -i: LF line ends, no dot-stuffing and no final dot
+ * line. Every other byte is as in envelope->data.
+ */
+void	envelope_data_lf(const struct envelope *envelope, struct buf *out);
+
 /* Frees the memory of envelope and leaves it empty. */
 void	envelope_free(struct envelope *envelope);
 

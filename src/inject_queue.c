@@ -628,6 +628,16 @@ add_reply_count(struct inject_queue *queue, const char *key, size_t count)
 	queue->reply_count_length++;
 }
 
+/* Counts one more message under key, cut to fit struct reply_count. */
+static void
+count_key(struct inject_queue *queue, const char *text)
+{
+	char	key[24];
+
+	snprintf(key, sizeof(key), "%s", text);
+	add_reply_count(queue, key, 1);
+}
+
 static void
 count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
 {
@@ -638,7 +648,7 @@ count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
 		    reply->enhanced);
 	else
 		snprintf(key, sizeof(key), "%03d", reply->code);
-	add_reply_count(queue, key, 1);
+	count_key(queue, key);
 }
 
 void
@@ -664,6 +674,37 @@ inject_queue_answer(struct inject_queue *queue,
 		count_reply(queue, reply);
 	else
 		queue->local_rejections++;
+}
+
+void
+inject_queue_answer_status(struct inject_queue *queue,
+    struct inject_message *message, enum inject_outcome outcome,
+    const char *status)
+{
+	if (message->state != INJECT_CLAIMED)
+		msg_panic("inject_queue_answer_status: %s is not claimed",
+		    message->name);
+	message_dispose(queue, message, false);
+	close(message->fd);
+	message->fd = -1;
+	envelope_free(&message->envelope);
+	message->state = INJECT_ANSWERED;
+	queue->outcome_counts[outcome]++;
+	count_key(queue, status);
+}
+
+void
+inject_queue_leave_pending(struct inject_queue *queue,
+    struct inject_message *message, const char *status)
+{
+	if (message->state != INJECT_CLAIMED)
+		msg_panic("inject_queue_leave_pending: %s is not claimed",
+		    message->name);
+	close(message->fd);
+	message->fd = -1;
+	envelope_free(&message->envelope);
+	message->state = INJECT_LEFT_PENDING;
+	count_key(queue, status);
 }
 
 void
@@ -740,37 +781,59 @@ log_write(struct inject_queue *queue, const struct buf *line)
 	}
 }
 
-void
-inject_queue_log(struct inject_queue *queue,
-    const struct inject_message *message, const char *recipient,
-    const struct smtp_reply *reply, const char *text)
+/* Writes one log record: time, slot, file, recipient, code, enhanced
+ * code, text and Message-ID. */
+static void
+log_line(struct inject_queue *queue, const struct inject_message *message,
+    const char *recipient, const char *code, const char *enhanced,
+    const char *text)
 {
-	char	now[32], code[8] = "";
-	char   *reply_text = NULL;
-	time_t	seconds = (time_t)(wall_clock_now_ms() / 1000);
 	struct buf *line = &queue->log_line;
+	time_t	seconds = (time_t)(wall_clock_now_ms() / 1000);
 	struct tm utc;
+	char	now[32];
 
-	if (queue->log == NULL)
-		return;
 	gmtime_r(&seconds, &utc);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &utc);
-	if (reply != NULL) {
-		snprintf(code, sizeof(code), "%03d", reply->code);
-		reply_text = smtp_reply_text(reply, " / ");
-	}
 	buf_reset(line);
 	log_field(line, now, false);
 	log_field(line, message->slot, false);
 	log_field(line, message->name, false);
 	log_field(line, recipient, false);
 	log_field(line, code, false);
-	log_field(line, reply ? reply->enhanced : "", false);
-	log_field(line, reply_text ? reply_text : text, false);
+	log_field(line, enhanced, false);
+	log_field(line, text, false);
 	log_field(line, message->envelope.message_id ?
 	    message->envelope.message_id : "", true);
-	free(reply_text);
 	log_write(queue, line);
+}
+
+void
+inject_queue_log(struct inject_queue *queue,
+    const struct inject_message *message, const char *recipient,
+    const struct smtp_reply *reply, const char *text)
+{
+	char	code[8] = "";
+	char   *reply_text = NULL;
+
+	if (queue->log == NULL)
+		return;
+	if (reply != NULL) {
+		snprintf(code, sizeof(code), "%03d", reply->code);
+		reply_text = smtp_reply_text(reply, " / ");
+	}
+	log_line(queue, message, recipient, code, reply ? reply->enhanced : "",
+	    reply_text ? reply_text : text);
+	free(reply_text);
+}
+
+void
+inject_queue_log_status(struct inject_queue *queue,
+    const struct inject_message *message, const char *recipient,
+    const char *status, const char *text)
+{
+	if (queue->log != NULL)
+		log_line(queue, message, recipient, status, "", text);
 }
 
 size_t

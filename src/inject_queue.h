@@ -149,6 +149,25 @@ void	inject_queue_answer(struct inject_queue *queue,
 	    struct inject_message *message, enum inject_outcome outcome,
 	    const struct smtp_reply *reply);
 
+/*
+ * Like inject_queue_answer(), for an outcome that no SMTP reply decided:
+ * status, such as "exit 67" for a sendmail child, is counted in the
+ * summary in place of a reply code (cut to 23 bytes). The file is
+ * disposed of as after a server's reply.
+ */
+void	inject_queue_answer_status(struct inject_queue *queue,
+	    struct inject_message *message, enum inject_outcome outcome,
+	    const char *status);
+
+/*
+ * Leaves a claimed message pending for the rest of this run without
+ * retrying it: its file stays in new/ for the next run. status, such as
+ * "exit 75", is counted in the summary like a reply code. The message is
+ * unlocked and its envelope freed.
+ */
+void	inject_queue_leave_pending(struct inject_queue *queue,
+	    struct inject_message *message, const char *status);
+
 /* Rejects a claimed message without sending it: warns and logs reason,
  * then records it as rejected with no reply. */
 void	inject_queue_reject(struct inject_queue *queue,
@@ -172,6 +191,12 @@ void	inject_queue_release(struct inject_queue *queue,
 void	inject_queue_log(struct inject_queue *queue,
 	    const struct inject_message *message, const char *recipient,
 	    const struct smtp_reply *reply, const char *text);
+
+/* Like inject_queue_log(), with status (such as "exit 75" or "timeout")
+ * in the reply code field and an empty enhanced code. */
+void	inject_queue_log_status(struct inject_queue *queue,
+	    const struct inject_message *message, const char *recipient,
+	    const char *status, const char *text);
 
 /* Returns the number of messages with an outcome, or with none yet. */
 size_t	inject_queue_count(const struct inject_queue *queue,

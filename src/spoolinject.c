@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "follow.h"
 #include "inject_queue.h"
 #include "msg.h"
+#include "sendmail_pool.h"
 #include "smtp_auth.h"
 #include "smtp_session.h"
 #include "tls_client.h"
@@ -42,7 +44,15 @@
 	"[--timeout SECONDS] [--log FILE] [--keep | --delete] [--recursive] " \
 	"[--from ADDRESS] [--to ADDRESS]... [--shard K/N] " \
 	"[--duration SECONDS] [--rate MESSAGES_PER_SECOND] " \
-	"[--follow [--max-lag SECONDS]] MAILDIR_OR_SPOOL..."
+	"[--follow [--max-lag SECONDS]] MAILDIR_OR_SPOOL...\n" \
+	"       spoolinject --sendmail[=PATH] [--sendmail-arg ARG]... " \
+	"[--max-procs N] [--timeout SECONDS] [--add-header NAME=VALUE]... " \
+	"[--log FILE] [--keep | --delete] [--recursive] [--from ADDRESS] " \
+	"[--to ADDRESS]... [--shard K/N] [--duration SECONDS] " \
+	"[--rate MESSAGES_PER_SECOND] MAILDIR_OR_SPOOL..."
+
+/* The sendmail program of --sendmail without a path. */
+#define SENDMAIL_DEFAULT_PATH "/usr/sbin/sendmail"
 
 /* The environment variable that may carry the AUTH password. */
 #define PASSWORD_VARIABLE "SPOOLINJECT_PASSWORD"
@@ -105,6 +115,12 @@ struct settings {
 	bool	max_lag_given;
 	char  **paths;
 	int	path_count;
+	const char *sendmail_path;	/* NULL: SMTP or LMTP */
+	char  **sendmail_arguments;	/* --sendmail-arg values */
+	size_t	sendmail_argument_count;
+	unsigned max_processes;		/* 0: not given */
+	const char *smtp_option;	/* first option given that only SMTP
+					 * uses, or NULL */
 };
 
 static void
@@ -180,6 +196,13 @@ static const struct option_help {
 	    "in its minute (default --duration 59)" } },
 	{ "--max-lag SECONDS", { "with --follow, seconds a slot may start",
 	    "late before it is skipped (default 300)" } },
+	{ "--sendmail[=PATH]", { "hand each message to PATH -i -f SENDER",
+	    "-- RCPT... (default " SENDMAIL_DEFAULT_PATH ")" } },
+	{ "--sendmail-path PATH", { "like --sendmail=PATH" } },
+	{ "--sendmail-arg ARG", { "argument put before \"--\" for sendmail;",
+	    "may be repeated (default: none)" } },
+	{ "--max-procs N", { "sendmail processes at once (default: the",
+	    "number of online processors)" } },
 	{ "--help", { "print this help and exit" } },
 };
 
@@ -202,10 +225,14 @@ print_help(void)
 	}
 	printf("\nWith --follow it keeps running and sends each slot of the\n"
 	    "spool when its minute begins; SIGHUP reopens the --log file.\n");
+	printf("\nWith --sendmail, --timeout limits each sendmail process\n"
+	    "(default 300 s) and a message is accepted when its process\n"
+	    "exits 0 after reading all of it; exit status 71 or 75, a\n"
+	    "signal or a timeout leave it pending, any other rejects it.\n");
 	printf("\nExit status: 0 when every message got a final reply, 75 when\n"
 	    "some are still pending (also after SIGINT or SIGTERM), 64 for\n"
 	    "invalid usage, 66 for a missing folder, 69 when the server\n"
-	    "cannot be resolved.\n");
+	    "cannot be resolved or the sendmail program cannot be run.\n");
 }
 
 /* Parses a whole number from min to max for option, or exits. */
@@ -413,7 +440,11 @@ enum option_id {
 	OPTION_RATE,
 	OPTION_FOLLOW,
 	OPTION_MAX_LAG,
-	OPTION_HELP
+	OPTION_HELP,
+	OPTION_SENDMAIL,
+	OPTION_SENDMAIL_PATH,
+	OPTION_SENDMAIL_ARG,
+	OPTION_MAX_PROCS
 };
 
 static const struct option long_options[] = {
@@ -443,6 +474,10 @@ static const struct option long_options[] = {
 	{ "follow", no_argument, NULL, OPTION_FOLLOW },
 	{ "max-lag", required_argument, NULL, OPTION_MAX_LAG },
 	{ "help", no_argument, NULL, OPTION_HELP },
+	{ "sendmail", optional_argument, NULL, OPTION_SENDMAIL },
+	{ "sendmail-path", required_argument, NULL, OPTION_SENDMAIL_PATH },
+	{ "sendmail-arg", required_argument, NULL, OPTION_SENDMAIL_ARG },
+	{ "max-procs", required_argument, NULL, OPTION_MAX_PROCS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -563,9 +598,94 @@ settings_check_secure(struct settings *settings)
 		usage_error("--auth-user needs a password: --auth-pass-file FILE or the environment variable %s", PASSWORD_VARIABLE);
 }
 
+/* Applies the --sendmail options; returns false for others. */
+static bool
+settings_apply_sendmail(struct settings *settings, int option, char *value)
+{
+	switch (option) {
+	case OPTION_SENDMAIL:
+	case OPTION_SENDMAIL_PATH:
+		if (value != NULL && value[0] == '\0')
+			usage_error("invalid --sendmail value \"\": the path is empty");
+		settings->sendmail_path = value ? value : SENDMAIL_DEFAULT_PATH;
+		return true;
+	case OPTION_SENDMAIL_ARG:
+		settings->sendmail_arguments = xrealloc(
+		    settings->sendmail_arguments,
+		    (settings->sendmail_argument_count + 1) * sizeof(char *));
+		settings->sendmail_arguments[
+		    settings->sendmail_argument_count++] = value;
+		return true;
+	case OPTION_MAX_PROCS:
+		settings->max_processes = parse_number("--max-procs", value, 1,
+		    CONNECTIONS_MAX);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Names the options that only SMTP and LMTP use, so that --sendmail can
+ * reject them. */
+static void
+note_smtp_option(struct settings *settings, int option)
+{
+	static const char *const names[] = {
+		[OPTION_SERVER - OPTION_SERVER] = "--server",
+		[OPTION_MAX_CONNECTIONS - OPTION_SERVER] = "--max-connections",
+		[OPTION_MESSAGES_PER_CONNECTION - OPTION_SERVER] =
+		    "--messages-per-connection",
+		[OPTION_HELO - OPTION_SERVER] = "--helo",
+		[OPTION_LMTP - OPTION_SERVER] = "--lmtp",
+		[OPTION_STARTTLS - OPTION_SERVER] = "--starttls",
+		[OPTION_TLS_VERIFY - OPTION_SERVER] = "--tls-verify",
+		[OPTION_TLS_CA - OPTION_SERVER] = "--tls-ca",
+		[OPTION_AUTH_USER - OPTION_SERVER] = "--auth-user",
+		[OPTION_AUTH_PASS_FILE - OPTION_SERVER] = "--auth-pass-file",
+		[OPTION_AUTH_PASS - OPTION_SERVER] = "--auth-pass",
+	};
+	size_t	index = (size_t)(option - OPTION_SERVER);
+
+	if (option >= OPTION_SERVER && index < sizeof(names) / sizeof(names[0])
+	    && names[index] != NULL && settings->smtp_option == NULL)
+		settings->smtp_option = names[index];
+}
+
+/* Checks the --sendmail options against the others and the program. */
+static void
+settings_check_sendmail(struct settings *settings)
+{
+	struct stat status;
+
+	if (settings->sendmail_path == NULL) {
+		if (settings->sendmail_argument_count > 0)
+			usage_error("--sendmail-arg needs --sendmail");
+		if (settings->max_processes > 0)
+			usage_error("--max-procs needs --sendmail");
+		return;
+	}
+	if (settings->smtp_option != NULL)
+		usage_error("%s is for SMTP and LMTP and cannot be used with --sendmail", settings->smtp_option);
+	if (settings->max_processes == 0) {
+		long	processors = sysconf(_SC_NPROCESSORS_ONLN);
+
+		settings->max_processes = processors < 1 ? 1 :
+		    processors > CONNECTIONS_MAX ? CONNECTIONS_MAX :
+		    (unsigned)processors;
+	}
+	if (stat(settings->sendmail_path, &status) == 0 &&
+	    !S_ISREG(status.st_mode))
+		msg_fatal(EX_UNAVAILABLE, "sendmail program %s cannot be run: not a regular file", settings->sendmail_path);
+	if (access(settings->sendmail_path, X_OK) < 0)
+		msg_fatal(EX_UNAVAILABLE, "sendmail program %s cannot be run: %m", settings->sendmail_path);
+}
+
 static void
 settings_apply(struct settings *settings, int option, char *value)
 {
+	note_smtp_option(settings, option);
+	if (settings_apply_sendmail(settings, option, value))
+		return;
 	if (settings_apply_secure(settings, option, value))
 		return;
 	switch (option) {
@@ -652,6 +772,8 @@ settings_check_follow(struct settings *settings)
 			usage_error("--max-lag is used only with --follow");
 		return;
 	}
+	if (settings->sendmail_path != NULL)
+		usage_error("--sendmail and --follow exclude each other: --follow sends over SMTP or LMTP only");
 	if (settings->path_count != 1)
 		usage_error("--follow takes exactly one spool folder, not %d", settings->path_count);
 	if (settings->disposal == INJECT_KEEP)
@@ -676,6 +798,7 @@ settings_parse(struct settings *settings, int argc, char **argv)
 	if (optind >= argc)
 		usage_error("no Maildir or spool folder given");
 	settings_check_secure(settings);
+	settings_check_sendmail(settings);
 	settings->paths = argv + optind;
 	settings->path_count = argc - optind;
 	settings_check_follow(settings);
@@ -695,6 +818,7 @@ settings_free(struct settings *settings)
 	for (i = 0; i < settings->recipient_count; i++)
 		free(settings->recipients[i]);
 	free(settings->recipients);
+	free(settings->sendmail_arguments);
 }
 
 /* Builds the one address of a UNIX-domain socket; free it with
@@ -1014,7 +1138,7 @@ log_open(const char *path)
 
 	if (path == NULL)
 		return NULL;
-	log = fopen(path, "a");
+	log = fopen(path, "ae");
 	if (log == NULL)
 		msg_fatal(EX_CANTCREAT, "open log file %s: %m", path);
 	return log;
@@ -1294,6 +1418,51 @@ run_follow(const struct settings *settings)
 	return status;
 }
 
+/* Shows the progress line for sendmail_pool_run(). */
+struct sendmail_progress {
+	struct progress progress;
+	const struct inject_queue *queue;
+};
+
+static long long
+sendmail_tick(void *context, long long now)
+{
+	struct sendmail_progress *state = context;
+
+	progress_show(&state->progress, state->queue, now);
+	return state->progress.enabled ? state->progress.next_refresh :
+	    LLONG_MAX;
+}
+
+/* Hands every pending message of queue to the sendmail program. */
+static void
+send_queue_sendmail(const struct settings *settings,
+    struct inject_queue *queue, const sigset_t *wait_mask)
+{
+	struct sendmail_pool_settings pool_settings;
+	struct sendmail_progress state;
+
+	memset(&state, 0, sizeof(state));
+	state.queue = queue;
+	state.progress.enabled = isatty(STDERR_FILENO);
+	state.progress.total = inject_queue_pending(queue);
+	state.progress.start = sendmail_pool_now();
+	memset(&pool_settings, 0, sizeof(pool_settings));
+	pool_settings.path = settings->sendmail_path;
+	pool_settings.arguments = settings->sendmail_arguments;
+	pool_settings.argument_count = settings->sendmail_argument_count;
+	pool_settings.max_processes = settings->max_processes;
+	pool_settings.timeout = settings->timeout;
+	pool_settings.queue = queue;
+	pool_settings.wait_mask = *wait_mask;
+	pool_settings.stop_signal_count = &stop_signal_count;
+	pool_settings.tick = sendmail_tick;
+	pool_settings.tick_context = &state;
+	queue_pace(settings, queue, state.progress.start);
+	sendmail_pool_run(&pool_settings);
+	progress_clear(&state.progress);
+}
+
 /* Sends every pending message; returns the exit status. */
 static int
 run(const struct settings *settings)
@@ -1314,7 +1483,10 @@ run(const struct settings *settings)
 			msg_fatal(EX_NOINPUT, "Maildir or spool folder %s: %m",
 			    settings->paths[i]);
 	}
-	if (inject_queue_pending(queue) > 0 && stop_signal_count == 0)
+	if (inject_queue_pending(queue) > 0 && stop_signal_count == 0 &&
+	    settings->sendmail_path != NULL)
+		send_queue_sendmail(settings, queue, &wait_mask);
+	else if (inject_queue_pending(queue) > 0 && stop_signal_count == 0)
 		auth_error = send_queue(settings, queue, &wait_mask);
 	inject_queue_print_summary(queue, stdout,
 	    (double)(smtp_session_now() - start) / 1000.0);

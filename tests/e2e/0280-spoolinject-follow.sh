@@ -98,6 +98,8 @@ minute_ms() {
 mkdir -p "$SPOOL"
 check_status "--follow with --keep: usage error" 64 \
 	"$SPOOLINJECT" --follow --keep "$SPOOL" 2>/dev/null
+check_status "--follow with --sendmail: usage error" 64 \
+	"$SPOOLINJECT" --follow --sendmail "$SPOOL" 2>/dev/null
 check_status "--follow with two spools: usage error" 64 \
 	"$SPOOLINJECT" --follow "$SPOOL" "$SPOOL" 2>/dev/null
 check_status "--follow with --duration 61: usage error" 64 \

@@ -475,3 +475,106 @@ Test(envelope, mbox_from_line_flag)
 	    "From: a@example.com\r\nTo: b@example.net\r\n\r\nx\r\n.\r\n");
 	envelope_free(&envelope);
 }
+
+static const struct lf_case {
+	const char *name;
+	const char *input;
+	const char *prefix;	/* --add-header lines, or NULL */
+	const char *lf_data;	/* expected sendmail input */
+} lf_cases[] = {
+	{ "LF lines unchanged",
+	    "From: f@example.com\nTo: t@example.net\n\nbody\n", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\nbody\n" },
+	{ "CRLF lines become LF",
+	    "From: f@example.com\r\nTo: t@example.net\r\n\r\nbody\r\n", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\nbody\n" },
+	{ "CR CR LF is one LF",
+	    "From: f@example.com\nTo: t@example.net\n\nline\r\r\nnext\n",
+	    NULL, "From: f@example.com\nTo: t@example.net\n\nline\nnext\n" },
+	{ "final newline added",
+	    "From: f@example.com\nTo: t@example.net\n\nlast words", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\nlast words\n" },
+	{ "empty last line kept",
+	    "From: f@example.com\nTo: t@example.net\n\ntext\n\n", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\ntext\n\n" },
+	{ "dot lines not stuffed",
+	    "From: f@example.com\nTo: t@example.net\n\n.\n..\n.hidden\n"
+	    " .\nsoft=\n.com\n.", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\n.\n..\n.hidden\n"
+	    " .\nsoft=\n.com\n.\n" },
+	{ "bare CR becomes LF",
+	    "From: f@example.com\nTo: t@example.net\n\n10%\r20%\r.done\n",
+	    NULL, "From: f@example.com\nTo: t@example.net\n\n10%\n20%\n"
+	    ".done\n" },
+	{ "envelope fields left out",
+	    "Return-Path: <r@example.com>\nDelivered-To: d@example.net\n"
+	    "From: f@example.com\nTo: t@example.net\nBcc: b@example.net\n"
+	    "\nbody\n", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\nbody\n" },
+	{ "added fields first",
+	    "From: f@example.com\nTo: t@example.net\n\nbody\n",
+	    "X-Test: 1\r\n.X-Dot: 2\n",
+	    "X-Test: 1\n.X-Dot: 2\nFrom: f@example.com\nTo: t@example.net\n"
+	    "\nbody\n" },
+	{ "mbox From line left out",
+	    "From sender@example.com Mon Jan  1 00:00:00 2024\n"
+	    "From: f@example.com\nTo: t@example.net\n\n.body\n", NULL,
+	    "From: f@example.com\nTo: t@example.net\n\n.body\n" },
+};
+
+Test(envelope, lf_data_table)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(lf_cases) / sizeof(lf_cases[0]); i++) {
+		const struct lf_case *c = &lf_cases[i];
+		struct envelope envelope;
+		struct buf lf = BUF_INIT;
+		enum envelope_status status;
+		char   *error = NULL;
+
+		status = envelope_parse(&envelope, c->input, strlen(c->input),
+		    c->prefix, &error);
+		cr_assert_eq(status, ENVELOPE_OK, "%s: status %d, error %s",
+		    c->name, status, error ? error : "none");
+		envelope_data_lf(&envelope, &lf);
+		cr_expect_eq(lf.length, strlen(c->lf_data),
+		    "%s: length %zu, want %zu", c->name, lf.length,
+		    strlen(c->lf_data));
+		cr_expect_str_eq(lf.data ? lf.data : "", c->lf_data,
+		    "%s: sendmail input\n input: %s\n got:  %s\n want: %s",
+		    c->name, c->input, lf.data ? lf.data : "", c->lf_data);
+		cr_expect_eq(memchr(lf.data, '\r', lf.length), NULL,
+		    "%s: a CR is left in the sendmail input", c->name);
+		buf_free(&lf);
+		envelope_free(&envelope);
+	}
+}
+
+Test(envelope, lf_data_appends)
+{
+	const char *input = "From: f@example.com\nTo: t@example.net\n\nx\n";
+	struct envelope envelope;
+	struct buf lf = BUF_INIT;
+	char   *error = NULL;
+
+	cr_assert_eq(envelope_parse(&envelope, input, strlen(input), NULL,
+	    &error), ENVELOPE_OK);
+	buf_append_string(&lf, "kept:");
+	envelope_data_lf(&envelope, &lf);
+	cr_expect_str_eq(lf.data, "kept:From: f@example.com\n"
+	    "To: t@example.net\n\nx\n");
+	buf_free(&lf);
+	envelope_free(&envelope);
+}
+
+Test(envelope, lf_data_of_empty_envelope)
+{
+	struct envelope envelope;
+	struct buf lf = BUF_INIT;
+
+	memset(&envelope, 0, sizeof(envelope));
+	envelope_data_lf(&envelope, &lf);
+	cr_expect_eq(lf.length, 0, "length %zu, want 0", lf.length);
+	buf_free(&lf);
+}
