@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attachment.h"
 #include "buf.h"
 #include "message.h"
 #include "test_support.h"
@@ -710,4 +711,132 @@ Test(message, header_field_parse)
 		    invalid[i]);
 		buf_free(&error);
 	}
+}
+
+/* Writes length bytes to name in the temporary folder. */
+static void
+write_temp_bytes(const char *name, const void *bytes, size_t length)
+{
+	char *path;
+	FILE *file;
+
+	cr_assert_neq(asprintf(&path, "%s/%s", temp_folder, name), -1,
+	    "asprintf failed");
+	file = fopen(path, "wb");
+	cr_assert_not_null(file, "cannot create %s", path);
+	cr_assert_eq(fwrite(bytes, 1, length, file), length, "write %s", path);
+	cr_assert_eq(fclose(file), 0, "cannot write %s", path);
+	free(path);
+}
+
+/* Decodes a MIME part's content into a new buffer. */
+static void
+decode_part(GMimePart *part, struct buf *out)
+{
+	GByteArray *bytes = g_byte_array_new();
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(bytes);
+
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(part),
+	    stream);
+	buf_append(out, bytes->data, bytes->len);
+	g_object_unref(stream);
+}
+
+Test(message, attachments_parse_back, .init = temp_folder_create,
+    .fini = temp_folder_remove)
+{
+	static const unsigned char png[] = {
+		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+		0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1,
+		8, 2, 0, 0, 0, 0x90, 0x77, 0x53, 0xde,
+	};
+	static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> "
+	    "endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+	static const char text[] = "Plain notes, line one.\nLine two.\n";
+	static const struct {
+		const char *name;
+		const char *type;
+	} expected[] = {
+		{"pixel.png", "image/png"},
+		{"report", "application/pdf"},
+		{"r\xc3\xa9sum\xc3\xa9.pdf", "application/pdf"},
+		{"notes.txt", "text/plain"},
+	};
+	const char *paths[4];
+	char *owned[4];
+	struct attachment_list fixed = {0}, pool = {0};
+	struct message_attachment list[4];
+	struct message_fields fields;
+	struct buf error = BUF_INIT, raw = BUF_INIT;
+	GMimeMessage *message;
+	GMimeObject *body;
+	size_t i;
+
+	write_temp_bytes("pixel.png", png, sizeof(png));
+	write_temp_bytes("report", pdf, strlen(pdf));
+	write_temp_bytes("r\xc3\xa9sum\xc3\xa9.pdf", pdf, strlen(pdf));
+	write_temp_bytes("notes.txt", text, strlen(text));
+	for (i = 0; i < 4; i++) {
+		cr_assert_neq(asprintf(&owned[i], "%s/%s", temp_folder,
+		    expected[i].name), -1, "asprintf failed");
+		paths[i] = owned[i];
+	}
+	cr_assert_eq(attachment_lists_load(&fixed, paths, 4, &pool, NULL,
+	    &error), 0, "attachment_lists_load: %s", error.data);
+	for (i = 0; i < 4; i++) {
+		list[i].filename = fixed.items[i].filename;
+		list[i].content_type = fixed.items[i].content_type;
+		list[i].data = fixed.items[i].data;
+		list[i].length = fixed.items[i].length;
+	}
+	default_fields(&fields);
+	fields.boundary = "=-alternative-boundary";
+	fields.mixed_boundary = "=-mixed-boundary";
+	fields.attachments = list;
+	fields.attachment_count = 4;
+	message = render(&fields, &raw);
+	check_raw_lines("attachments", &raw);
+
+	body = g_mime_message_get_mime_part(message);
+	cr_assert(GMIME_IS_MULTIPART(body), "body is not multipart");
+	cr_assert_str_eq(g_mime_content_type_get_media_subtype(
+	    g_mime_object_get_content_type(body)), "mixed",
+	    "body is not multipart/mixed");
+	cr_assert_eq(g_mime_multipart_get_count(GMIME_MULTIPART(body)), 5,
+	    "multipart/mixed has %d parts, expected the alternative and 4",
+	    g_mime_multipart_get_count(GMIME_MULTIPART(body)));
+	for (i = 0; i < 4; i++) {
+		GMimeObject *part = g_mime_multipart_get_part(
+		    GMIME_MULTIPART(body), (int) i + 1);
+		char *type = g_mime_content_type_get_mime_type(
+		    g_mime_object_get_content_type(part));
+		struct buf decoded = BUF_INIT;
+
+		cr_assert(GMIME_IS_PART(part), "part %zu is not a leaf", i + 1);
+		cr_assert_str_eq(type, expected[i].type, "%s: type %s, "
+		    "expected %s", expected[i].name, type, expected[i].type);
+		cr_assert_str_eq(g_mime_part_get_filename(GMIME_PART(part)),
+		    expected[i].name, "file name \"%s\", expected \"%s\"",
+		    g_mime_part_get_filename(GMIME_PART(part)),
+		    expected[i].name);
+		cr_assert_eq(g_mime_part_get_content_encoding(GMIME_PART(part)),
+		    GMIME_CONTENT_ENCODING_BASE64, "%s is not base64",
+		    expected[i].name);
+		decode_part(GMIME_PART(part), &decoded);
+		cr_assert_eq(decoded.length, fixed.items[i].length,
+		    "%s decodes to %zu bytes, expected %zu", expected[i].name,
+		    decoded.length, fixed.items[i].length);
+		cr_assert_eq(memcmp(decoded.data, fixed.items[i].data,
+		    decoded.length), 0, "%s decodes to other bytes",
+		    expected[i].name);
+		buf_free(&decoded);
+		g_free(type);
+	}
+	g_object_unref(message);
+	attachment_list_free(&fixed);
+	attachment_list_free(&pool);
+	for (i = 0; i < 4; i++)
+		free(owned[i]);
+	buf_free(&raw);
+	buf_free(&error);
 }
