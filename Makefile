@@ -83,6 +83,14 @@ run: deps
 	$(MAKE) programs
 	tools/run-main-job
 
+# Benchmarks (bench/run); never part of check. They install `time`.
+BENCH_PACKAGES = time
+
+bench: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_PACKAGES)"
+	$(MAKE) programs
+	bench/run
+
 # libFuzzer targets under fuzz/, built with clang and the sanitizers, each
 # run for FUZZ_SECONDS.
 FUZZ_PACKAGES = clang libclang-rt-14-dev
@@ -142,7 +150,7 @@ clean:
 		tests/unit/*.d
 	rm -rf fuzz/build
 
-.PHONY: all programs unit-tests deps run check install clean fuzz \
+.PHONY: all programs unit-tests deps run check install clean bench fuzz \
 	fuzz-build memcheck bench-inject
 .PRECIOUS: src/%.o
 

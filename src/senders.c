@@ -123,8 +123,12 @@ sender_load_record(struct sender_list *list, const struct csv_record *record,
 	if ((status = sender_check_text(path, record, policy)) >= 0)
 		return status;
 
-	list->senders = xrealloc(list->senders,
-	    (list->count + 1) * sizeof(*sender));
+	/* The array doubles at each power of two from 16, so that a file of
+	 * a million rows is not copied a million times. */
+	if (list->count == 0 || (list->count >= 16
+	    && (list->count & (list->count - 1)) == 0))
+		list->senders = xrealloc(list->senders, (list->count ? list->count
+		    * 2 : 16) * sizeof(*sender));
 	sender = &list->senders[list->count++];
 	sender->line = record->line;
 	sender->x_job = xstrdup(field[SENDER_X_JOB]);

@@ -86,6 +86,26 @@ template_list_names(const char *const *names, size_t name_count,
 		buf_appendf(error, "%s{{%s}}", i ? ", " : "", names[i]);
 }
 
+/*
+ * Finds the first "{{" or "}}" (c twice) in [text, end), or NULL. It
+ * uses memchr() rather than memmem(), whose AddressSanitizer wrapper
+ * checks the whole rest of the text on every call.
+ */
+static const char *
+template_find_pair(const char *text, const char *end, char c)
+{
+	while (end - text >= 2) {
+		const char *found = memchr(text, c, (size_t) (end - text - 1));
+
+		if (found == NULL)
+			return NULL;
+		if (found[1] == c)
+			return found;
+		text = found + 1;
+	}
+	return NULL;
+}
+
 struct template *
 template_compile(const char *text, size_t length, const char *const *names,
     size_t name_count, const char *path, size_t first_line, struct buf *error)
@@ -96,17 +116,18 @@ template_compile(const char *text, size_t length, const char *const *names,
 
 	template->text = xstrndup(text, length);
 	while (position + 1 < length) {
-		const char *open = memmem(text + position, length - position,
-		    "{{", 2);
-		const char *close;
+		const char *open = template_find_pair(text + position,
+		    text + length, '{');
+		const char *close, *line_end;
 		size_t index;
 
 		if (open == NULL)
 			break;
 		position = (size_t) (open - text);
-		close = memmem(open + 2, length - position - 2, "}}", 2);
-		if (close == NULL || memchr(open + 2, '\n',
-			(size_t) (close - open - 2)) != NULL) {
+		line_end = memchr(open + 2, '\n', length - position - 2);
+		close = template_find_pair(open + 2, line_end ? line_end
+		    : text + length, '}');
+		if (close == NULL) {
 			buf_appendf(error, "%s:%zu: \"{{\" is not closed by "
 			    "\"}}\" on the same line; write placeholders as "
 			    "{{name}}", path,
