@@ -4,38 +4,11 @@
 # replayed Maildirs with dot lines and odd line ends. The cases below them
 # cover 421, timeouts, HELO fallback, skipped files and option errors.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/scripted-lib.sh"
 
-SCRIPTED="$SINK_PYTHON $TOP/tests/e2e/scripted-server.py"
 CASES=$SHARED/cases
 
 [ -x "$SPOOLINJECT" ] || skip_all "spoolinject is not built"
-
-# start_scripted NAME SCRIPT: start a scripted server for one run; sets RUN
-# (its folder) and PORT.
-start_scripted() {
-	local i
-	RUN=$WORK/$1
-	mkdir -p "$RUN/data"
-	start_server $SCRIPTED --script "$2" --port-file "$RUN/port" \
-		--report "$RUN/report" --data-dir "$RUN/data"
-	RUN_SERVER=$SERVER_PID
-	for ((i = 0; i < 200; i++)); do
-		[ -s "$RUN/port" ] && break
-		sleep 0.05
-	done
-	PORT=$(cat "$RUN/port" 2>/dev/null)
-}
-
-# inject ARGS...: run spoolinject with the output in $RUN; sets STATUS.
-inject() {
-	STATUS=0
-	"$SPOOLINJECT" "$@" >"$RUN/stdout" 2>"$RUN/stderr" || STATUS=$?
-}
-
-# summary KEY: one value of the last run's summary.
-summary() {
-	sed -n "s/^$1: //p" "$RUN/stdout"
-}
 
 # copy_slot FROM TO: make a writable copy of a case Maildir. Files in its
 # cur/ move to new/ without their Maildir info, because without --keep only
@@ -49,59 +22,6 @@ copy_slot() {
 		[ -e "$file" ] || continue
 		mv "$file" "$2/new/$(basename "${file%%:*}")"
 	done
-}
-
-count_files() {
-	find "$1" -maxdepth 1 -type f ! -name '.*' | wc -l
-}
-
-# check_kept LABEL SLOT NEW CUR: pass when SLOT has NEW messages left in
-# new/ and CUR answered ones in cur/, so that none is lost.
-check_kept() {
-	check_eq "$1" "new/ $(count_files "$2/new"), cur/ $(count_files "$2/cur")" \
-		"new/ $3, cur/ $4"
-}
-
-# check_server LABEL CONNECTIONS: pass when the scripted server saw the
-# expected number of connections and no deviation from its script.
-check_server() {
-	local problems
-	stop_server "$RUN_SERVER"
-	problems=$("$SINK_PYTHON" - "$RUN/report" "$2" <<'EOF'
-import json, sys
-entries = [json.loads(line) for line in open(sys.argv[1])]
-for entry in entries:
-    for error in entry["errors"]:
-        print(f"connection {entry['connection']}: {error}")
-if len(entries) != int(sys.argv[2]):
-    print(f"{len(entries)} connections, expected {sys.argv[2]}")
-EOF
-)
-	if [ -z "$problems" ]; then
-		pass "$1"
-	else
-		fail "$1" "$problems"
-	fi
-}
-
-# log_row FILE RECIPIENT [FIRST LAST]: fields FIRST to LAST (from 0; by
-# default "code|enhanced|text") of the recipient's log line.
-log_row() {
-	"$SINK_PYTHON" - "$1" "$2" "${3:-4}" "${4:-6}" <<'EOF'
-import csv, sys
-first, last = int(sys.argv[3]), int(sys.argv[4])
-for row in csv.reader(open(sys.argv[1], newline="")):
-    if row[3] == sys.argv[2]:
-        print("|".join(row[first:last + 1]))
-EOF
-}
-
-# client_line PATTERN: the client lines of the last run that match PATTERN.
-client_lines() {
-	"$SINK_PYTHON" -c 'import json, sys
-for line in open(sys.argv[1]):
-    for client in json.loads(line)["client_lines"]:
-        print(client)' "$RUN/report"
 }
 
 run_case_08() {
@@ -317,13 +237,6 @@ if [ -d "$CASES" ]; then
 else
 	echo "# $CASES is absent: the shared dialogue cases are skipped"
 fi
-
-# make_message SLOT NAME TO: a small plain message in SLOT/new.
-make_message() {
-	mkdir -p "$1/new" "$1/cur" "$1/tmp"
-	printf 'From: sender@example.com\nTo: %s\nSubject: %s\n\nBody.\n' \
-		"$3" "$2" >"$1/new/$2"
-}
 
 # 421 to MAIL: the message goes back and is sent on a new connection.
 cat >"$WORK/421.txt" <<'EOF'

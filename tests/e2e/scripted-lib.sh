@@ -76,13 +76,15 @@ for line in open(sys.argv[1]):
         print(client)' "$RUN/report"
 }
 
-# log_row FILE RECIPIENT: "code|enhanced|text" of the recipient's log line.
+# log_row FILE RECIPIENT [FIRST LAST]: fields FIRST to LAST (from 0; by
+# default "code|enhanced|text") of the recipient's log line.
 log_row() {
-	"$SINK_PYTHON" - "$1" "$2" <<'PYTHON'
+	"$SINK_PYTHON" - "$1" "$2" "${3:-4}" "${4:-6}" <<'PYTHON'
 import csv, sys
+first, last = int(sys.argv[3]), int(sys.argv[4])
 for row in csv.reader(open(sys.argv[1], newline="")):
     if row[3] == sys.argv[2]:
-        print("|".join(row[4:7]))
+        print("|".join(row[first:last + 1]))
 PYTHON
 }
 
