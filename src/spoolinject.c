@@ -882,25 +882,32 @@ on_stop_signal(int signal_number)
 	stop_signal_count++;
 }
 
-/* Installs the handler and blocks both signals; *unblocked receives the
- * mask to wait with. */
+/* Installs handler for signal_number and blocks that signal, so that it
+ * arrives only inside ppoll(), and takes it out of *unblocked, the mask
+ * to wait with. */
 static void
-signals_setup(sigset_t *unblocked)
+signal_catch(int signal_number, void (*handler)(int), sigset_t *unblocked)
 {
 	struct sigaction action;
 	sigset_t blocked;
 
 	memset(&action, 0, sizeof(action));
-	action.sa_handler = on_stop_signal;
+	action.sa_handler = handler;
 	sigemptyset(&action.sa_mask);
-	sigaction(SIGINT, &action, NULL);
-	sigaction(SIGTERM, &action, NULL);
+	sigaction(signal_number, &action, NULL);
 	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGINT);
-	sigaddset(&blocked, SIGTERM);
-	sigprocmask(SIG_BLOCK, &blocked, unblocked);
-	sigdelset(unblocked, SIGINT);
-	sigdelset(unblocked, SIGTERM);
+	sigaddset(&blocked, signal_number);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
+	sigdelset(unblocked, signal_number);
+}
+
+/* Catches SIGINT and SIGTERM; *unblocked receives the mask to wait with. */
+static void
+signals_setup(sigset_t *unblocked)
+{
+	sigprocmask(SIG_BLOCK, NULL, unblocked);
+	signal_catch(SIGINT, on_stop_signal, unblocked);
+	signal_catch(SIGTERM, on_stop_signal, unblocked);
 }
 
 /* The progress line on standard error, shown only on a terminal. */
@@ -1260,22 +1267,11 @@ on_reopen_signal(int signal_number)
 	reopen_signal_count++;
 }
 
-/* Installs the SIGHUP handler and blocks SIGHUP, as signals_setup() does
- * for the stop signals, and takes it out of *unblocked. */
+/* Catches SIGHUP like signals_setup() catches the stop signals. */
 static void
 signals_setup_reopen(sigset_t *unblocked)
 {
-	struct sigaction action;
-	sigset_t blocked;
-
-	memset(&action, 0, sizeof(action));
-	action.sa_handler = on_reopen_signal;
-	sigemptyset(&action.sa_mask);
-	sigaction(SIGHUP, &action, NULL);
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGHUP);
-	sigprocmask(SIG_BLOCK, &blocked, NULL);
-	sigdelset(unblocked, SIGHUP);
+	signal_catch(SIGHUP, on_reopen_signal, unblocked);
 }
 
 /* Points the log's stream at a new file at path, as logrotate expects
