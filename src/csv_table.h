@@ -44,8 +44,8 @@ int	csv_table_parse(struct csv_table *table, const char *path,
 int	csv_table_column(const struct csv_table *table, const char *name);
 
 /*
- * What to do with a record whose fields are invalid: stop (the default)
- * or, with skip_bad_rows, warn, count it in skipped and go on.
+ * Policy for records whose fields are invalid: stop (the default) or,
+ * with skip_bad_rows, warn, count the record in skipped and go on.
  */
 struct csv_row_policy {
 	int	skip_bad_rows;

@@ -1,6 +1,6 @@
 /*
  * maildir_name - parses the names of Maildir message files: the unique
- * part, the info part that holds the flags, and a stable hash of the
+ * part, the info part that contains the flags, and a stable hash of the
  * unique part for splitting a Maildir into shards.
  */
 #ifndef MAILDIR_NAME_H

@@ -41,8 +41,8 @@ rng_seed_random(struct rng *rng)
 {
 	uint64_t seed;
 
-	/* getrandom() only fails before the pool is ready on very old
-	 * kernels; time and PID still give distinct runs then. */
+	/* Should getrandom() fail (it is missing before Linux 3.17), time
+	 * and PID still give distinct seeds to runs that start apart. */
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t) time(NULL) ^ ((uint64_t) getpid() << 32);
 	rng_seed(rng, seed);

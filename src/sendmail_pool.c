@@ -544,7 +544,7 @@ pool_may_start(const struct sendmail_pool *pool)
 }
 
 /* Claims the next message into pool->next unless one is there already.
- * Returns whether pool->next holds a message. */
+ * Returns whether pool->next contains a message. */
 static bool
 pool_prepare_next(struct sendmail_pool *pool, long long now)
 {

@@ -12,10 +12,11 @@
 #define SLOT_NAME_SIZE	16		/* "20261204T1521Z" and a NUL */
 
 /*
- * Parses "now" or an ISO 8601 time (2026-12-04T15:21, with optional
- * seconds, 'Z' or an offset such as +01:00; local time without one; a
- * space may replace the 'T') into the start of its minute. now is used
- * for "now". Returns 0, or -1 with a message in error.
+ * Parses "now" (meaning the time now) or an ISO 8601 time into the start
+ * of its minute. The time is like 2026-12-04T15:21, with optional seconds
+ * and 'Z' or an offset such as +01:00. Without either it is local time,
+ * and a space may replace the 'T'. Returns 0, or -1 with a message in
+ * error.
  */
 int	slot_parse(const char *text, time_t now, time_t *slot,
 		struct buf *error);

@@ -936,7 +936,7 @@ session_read(struct smtp_session *session)
 				session_touch(session);
 
 			/* A short read from a plain socket emptied it, so poll()
-			 * tells when more comes. TLS may hold decrypted bytes
+			 * reports when more arrives. TLS may hold decrypted bytes
 			 * back, so it is read until it would block, and a reply
 			 * to STARTTLS goes on to the handshake below. */
 			if (count < sizeof(bytes) && session->io.tls == NULL &&
@@ -978,7 +978,7 @@ session_flush(struct smtp_session *session)
 		if (status == SMTP_IO_AGAIN)
 			break;
 
-		/* The server may have said why before it closed. */
+		/* The server may have sent a reason before it closed. */
 		session_read(session);
 		if (session->io.fd >= 0)
 			session_fail(session, "write failed: %s",

@@ -284,10 +284,10 @@ spoolgen_has_data(const char *root)
 }
 
 /*
- * Finds the folder that contains data/ and templates/: $SPOOLGEN_DATADIR;
- * else the binary's own folder, for a build in the source tree; else
- * ../share/spoolgen beside the binary, for an installed copy, even one
- * moved with DESTDIR; else the share folder chosen at build time.
+ * Finds the folder that contains data/ and templates/. The first of these
+ * wins: $SPOOLGEN_DATADIR, the binary's own folder (a build in the source
+ * tree), ../share/spoolgen beside the binary (an installed copy, even one
+ * moved with DESTDIR) and the share folder chosen at build time.
  */
 static char *
 spoolgen_data_root(void)

@@ -31,7 +31,7 @@ struct template *template_compile(const char *text, size_t length,
 
 /*
  * Appends the template to output with each placeholder replaced by
- * values[index], escaped as escape says. NULL values count as empty.
+ * values[index], escaped as escape selects. NULL values count as empty.
  */
 void	template_render(const struct template *template,
 		const char *const *values, enum template_escape escape,
