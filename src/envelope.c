@@ -737,16 +737,14 @@ envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
 	return envelope_parse_with(envelope, bytes, length, &options, error);
 }
 
-/* Reads all of fd into bytes; returns an errno value, or 0. */
+/* Reads all of fd, whose fstat() gave status, into bytes; returns an
+ * errno value, or 0. */
 static int
-read_all(int fd, struct buf *bytes)
+read_all(int fd, const struct stat *status, struct buf *bytes)
 {
-	struct stat status;
 	ssize_t	count;
 
-	if (fstat(fd, &status) < 0)
-		return errno;
-	buf_reserve(bytes, (size_t)status.st_size + 1);
+	buf_reserve(bytes, (size_t)status->st_size + 1);
 	for (;;) {
 		if (bytes->capacity - bytes->length < 4096)
 			buf_reserve(bytes, 65536);
@@ -763,8 +761,8 @@ read_all(int fd, struct buf *bytes)
 
 		/* A regular file of the size fstat() gave is read whole. A
 		 * file that grew meanwhile is read on to its end. */
-		if (bytes->length == (size_t)status.st_size &&
-		    S_ISREG(status.st_mode) && status.st_size > 0)
+		if (bytes->length == (size_t)status->st_size &&
+		    S_ISREG(status->st_mode) && status->st_size > 0)
 			return 0;
 	}
 }
@@ -774,7 +772,8 @@ read_all(int fd, struct buf *bytes)
 
 enum envelope_status
 envelope_read(struct envelope *envelope, int fd,
-    const struct envelope_options *options, char **error)
+    const struct stat *file_status, const struct envelope_options *options,
+    char **error)
 {
 	/* Reused, so that reading a message allocates nothing. */
 	static struct buf bytes = BUF_INIT;
@@ -782,7 +781,7 @@ envelope_read(struct envelope *envelope, int fd,
 	int	read_errno;
 
 	buf_reset(&bytes);
-	read_errno = read_all(fd, &bytes);
+	read_errno = read_all(fd, file_status, &bytes);
 	if (read_errno != 0) {
 		memset(envelope, 0, sizeof(*envelope));
 		*error = xasprintf("read failed: %s", strerror(read_errno));

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <sys/stat.h>
+
 #include "buf.h"
 
 /* Longest line SMTP DATA may carry without its CRLF (RFC 5321
@@ -76,10 +78,12 @@ enum envelope_status envelope_parse(struct envelope *envelope,
 	    const char *bytes, size_t length, const char *prefix,
 	    char **error);
 
-/* Reads the whole file open on fd and parses it like
- * envelope_parse_with(). Returns ENVELOPE_READ_ERROR with *error set when
- * reading fails. Not thread-safe, because one read buffer is reused. */
+/* Reads the whole file open on fd, whose fstat() gave file_status, and
+ * parses it like envelope_parse_with(). Returns ENVELOPE_READ_ERROR with
+ * *error set when reading fails. Not thread-safe, because one read
+ * buffer is reused. */
 enum envelope_status envelope_read(struct envelope *envelope, int fd,
+	    const struct stat *file_status,
 	    const struct envelope_options *options, char **error);
 
 /*

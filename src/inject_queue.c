@@ -25,6 +25,16 @@
  * thousand. */
 #define SKIP_WARNINGS_MAX 20
 
+/* An open folder of a Maildir, so that its files are opened and moved by
+ * name rather than by a path walked from the working folder. Each cache
+ * keeps one folder open, because messages are claimed and answered in
+ * folder order. */
+struct folder_fd {
+	const char *slot;		/* the queue's shared copy */
+	const char *folder;		/* "new" or "cur" */
+	int	fd;			/* -1: none open */
+};
+
 /* Count of messages decided by one reply code and enhanced code. */
 struct reply_count {
 	char	key[24];		/* e.g. "250 2.0.0" */
@@ -58,6 +68,9 @@ struct inject_queue {
 	size_t	claims;
 	long long pace_start;		/* monotonic ms */
 	double	pace_interval;		/* ms; 0: not paced */
+	struct folder_fd claim_folder;	/* folder of the last claim */
+	struct folder_fd answer_folder;	/* new/ of the last answer */
+	struct folder_fd cur_folder;	/* cur/ of the last move */
 };
 
 struct inject_queue *
@@ -69,7 +82,42 @@ inject_queue_create(const struct inject_queue_options *options, FILE *log)
 	if (queue->options.bytes_in_flight_max == 0)
 		queue->options.bytes_in_flight_max = INJECT_QUEUE_BYTES_MAX;
 	queue->log = log;
+	queue->claim_folder.fd = -1;
+	queue->answer_folder.fd = -1;
+	queue->cur_folder.fd = -1;
 	return queue;
+}
+
+/* Returns a descriptor of slot/folder, opening it in place of the folder
+ * cached before. With create, a missing folder is made first. Returns -1
+ * with errno set when it cannot be opened. */
+static int
+folder_fd_get(struct folder_fd *cached, const char *slot, const char *folder,
+    bool create)
+{
+	char   *path;
+
+	if (cached->fd >= 0 && cached->slot == slot &&
+	    strcmp(cached->folder, folder) == 0)
+		return cached->fd;
+	if (cached->fd >= 0)
+		close(cached->fd);
+	cached->slot = slot;
+	cached->folder = folder;
+	path = xasprintf("%s/%s", slot, folder);
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
+		msg_warn("mkdir %s: %m", path);
+	cached->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(path);
+	return cached->fd;
+}
+
+static void
+folder_fd_close(struct folder_fd *cached)
+{
+	if (cached->fd >= 0)
+		close(cached->fd);
+	cached->fd = -1;
 }
 
 /* Warns about a skipped file, up to SKIP_WARNINGS_MAX times. */
@@ -198,30 +246,27 @@ queue_add_message(struct inject_queue *queue, char *slot,
 	pending_push(queue, message);
 }
 
-/* Returns whether the entry is a message file, warning if not. lstat()
- * keeps a symbolic link from leading out of the Maildir. */
+/* Returns whether name, in the folder open on folder_fd whose path is
+ * folder_path, is a message file, warning if not. lstat() semantics keep
+ * a symbolic link from leading out of the Maildir. */
 static bool
-folder_entry_is_message(const char *path)
+folder_entry_is_message(int folder_fd, const char *folder_path,
+    const char *name)
 {
 	struct stat status;
+	const char *problem = NULL;
 
-	if (lstat(path, &status) < 0) {
-		msg_warn("skipping %s: %m", path);
-		return false;
-	}
-	if (S_ISLNK(status.st_mode)) {
-		msg_warn("skipping %s: symbolic link", path);
-		return false;
-	}
-	if (!S_ISREG(status.st_mode)) {
-		msg_warn("skipping %s: not a regular file", path);
-		return false;
-	}
-	if (status.st_size == 0) {
-		msg_warn("skipping %s: empty file", path);
-		return false;
-	}
-	return true;
+	if (fstatat(folder_fd, name, &status, AT_SYMLINK_NOFOLLOW) < 0)
+		problem = strerror(errno);
+	else if (S_ISLNK(status.st_mode))
+		problem = "symbolic link";
+	else if (!S_ISREG(status.st_mode))
+		problem = "not a regular file";
+	else if (status.st_size == 0)
+		problem = "empty file";
+	if (problem != NULL)
+		msg_warn("skipping %s/%s: %s", folder_path, name, problem);
+	return problem == NULL;
 }
 
 /* A file found in new/ or cur/, before sorting. */
@@ -246,32 +291,36 @@ list_folder(struct inject_queue *queue, const char *slot, const char *folder,
 {
 	char   *path = xasprintf("%s/%s", slot, folder);
 	struct dirent **entries;
-	int	entry_count, i;
+	int	entry_count = -1, folder_fd, i;
 
-	entry_count = scandir(path, &entries, skip_dot_entries, NULL);
+	folder_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (folder_fd >= 0)
+		entry_count = scandirat(folder_fd, ".", &entries,
+		    skip_dot_entries, NULL);
 	if (entry_count < 0) {
 		if (errno != ENOENT)
 			msg_warn("skipping %s: %m", path);
+		if (folder_fd >= 0)
+			close(folder_fd);
 		free(path);
 		return;
 	}
 	for (i = 0; i < entry_count; i++) {
 		const char *name = entries[i]->d_name;
-		char   *file_path = xasprintf("%s/%s", path, name);
 
 		if ((queue->options.shard_count == 0 ||
 		    maildir_name_in_shard(name, queue->options.shard,
 		    queue->options.shard_count)) &&
-		    folder_entry_is_message(file_path)) {
+		    folder_entry_is_message(folder_fd, path, name)) {
 			*files = xrealloc(*files, (*count + 1) * sizeof(**files));
 			(*files)[*count].folder = folder;
 			(*files)[*count].name = xstrdup(name);
 			(*count)++;
 		}
-		free(file_path);
 		free(entries[i]);
 	}
 	free(entries);
+	close(folder_fd);
 	free(path);
 }
 
@@ -416,15 +465,22 @@ bool
 inject_queue_add_file(struct inject_queue *queue, const char *maildir,
     const char *name)
 {
-	char   *path = xasprintf("%s/new/%s", maildir, name);
+	char   *path = xasprintf("%s/new", maildir);
 	bool	added = false;
 
-	if ((queue->options.shard_count == 0 ||
+	if (queue->options.shard_count == 0 ||
 	    maildir_name_in_shard(name, queue->options.shard,
-	    queue->options.shard_count)) && folder_entry_is_message(path)) {
-		queue_add_message(queue, queue_slot_name(queue, maildir),
-		    "new", name);
-		added = true;
+	    queue->options.shard_count)) {
+		char   *slot = queue_slot_name(queue, maildir);
+		int	folder_fd = folder_fd_get(&queue->claim_folder, slot,
+		    "new", false);
+
+		if (folder_fd < 0)
+			msg_warn("skipping %s/%s: %m", path, name);
+		else if (folder_entry_is_message(folder_fd, path, name)) {
+			queue_add_message(queue, slot, "new", name);
+			added = true;
+		}
 	}
 	free(path);
 	return added;
@@ -474,19 +530,24 @@ message_path(const struct inject_message *message)
 }
 
 /*
- * Opens and locks the file of message. Returns the descriptor, or -1 when
- * the file is gone, was moved after we listed it, or another process holds
- * its lock.
+ * Opens and locks the file of message, and fills status from it. Returns
+ * the descriptor, or -1 when the file is gone, was moved after we listed
+ * it, or another process holds its lock.
  */
 static int
-message_lock(struct inject_queue *queue, const struct inject_message *message)
+message_lock(struct inject_queue *queue, const struct inject_message *message,
+    struct stat *status)
 {
-	char   *path = message_path(message);
-	struct stat opened, listed;
-	int	fd;
+	struct stat listed;
+	char   *path;
+	int	folder_fd, fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	folder_fd = folder_fd_get(&queue->claim_folder, message->slot,
+	    message->folder, false);
+	fd = folder_fd < 0 ? -1 : openat(folder_fd, message->name,
+	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
+		path = message_path(message);
 		if (errno == ENOENT)
 			queue_skip(queue, path, "moved or deleted since the folder was read");
 		else
@@ -495,32 +556,39 @@ message_lock(struct inject_queue *queue, const struct inject_message *message)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		path = message_path(message);
 		queue_skip_locked(queue, message, path);
-		close(fd);
 		free(path);
+		close(fd);
 		return -1;
 	}
 
-	/* Another run may have moved the file to cur/ before we locked it. */
-	if (fstat(fd, &opened) < 0 || stat(path, &listed) < 0 ||
-	    opened.st_dev != listed.st_dev || opened.st_ino != listed.st_ino) {
+	/* Another run may have moved the file to cur/ before we locked it.
+	 * With --keep that does not matter, because cur/ is sent too. */
+	if (fstat(fd, status) < 0 ||
+	    (queue->options.disposal != INJECT_KEEP &&
+	    (fstatat(folder_fd, message->name, &listed,
+	    AT_SYMLINK_NOFOLLOW) < 0 || status->st_dev != listed.st_dev ||
+	    status->st_ino != listed.st_ino))) {
+		path = message_path(message);
 		queue_skip(queue, path, "moved or deleted since the folder was read");
+		free(path);
 		close(fd);
-		fd = -1;
+		return -1;
 	}
-	free(path);
 	return fd;
 }
 
 /* Loads the envelope of a locked message; returns false when the message
  * was answered or left pending instead. */
 static bool
-message_load(struct inject_queue *queue, struct inject_message *message)
+message_load(struct inject_queue *queue, struct inject_message *message,
+    const struct stat *file_status)
 {
 	enum envelope_status status;
 	char   *error = NULL;
 
-	status = envelope_read(&message->envelope, message->fd,
+	status = envelope_read(&message->envelope, message->fd, file_status,
 	    &queue->options.envelope, &error);
 	if (status == ENVELOPE_OK && message->envelope.bare_cr_line > 0)
 		msg_warn("%s/%s/%s: line %zu has a CR without LF; it is sent as a line end", message->slot, message->folder, message->name, message->envelope.bare_cr_line);
@@ -544,6 +612,7 @@ struct inject_message *
 inject_queue_claim(struct inject_queue *queue, long long now_ms)
 {
 	struct inject_message *message;
+	struct stat status;
 
 	if (queue->stopped || now_ms < inject_queue_next_claim(queue))
 		return NULL;
@@ -553,14 +622,14 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 	if (queue->bytes_in_flight >= queue->options.bytes_in_flight_max)
 		return NULL;
 	while ((message = pending_pop(queue)) != NULL) {
-		message->fd = message_lock(queue, message);
+		message->fd = message_lock(queue, message, &status);
 		if (message->fd < 0) {
 			message->state = INJECT_SKIPPED;
 			continue;
 		}
 		message->state = INJECT_CLAIMED;
 		message->attempts++;
-		if (message_load(queue, message)) {
+		if (message_load(queue, message, &status)) {
 			message->data_bytes = message->envelope.data.length;
 			queue->bytes_in_flight += message->data_bytes;
 			queue->claims++;
@@ -571,41 +640,39 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 }
 
 static void
-message_move_to_cur(const struct inject_message *message)
+message_move_to_cur(struct inject_queue *queue,
+    const struct inject_message *message)
 {
-	char   *from = message_path(message);
 	char   *answered = maildir_name_answered(message->name);
-	char   *to = xasprintf("%s/cur/%s", message->slot, answered);
-	char   *cur = xasprintf("%s/cur", message->slot);
+	int	from_fd, to_fd;
 
-	if (mkdir(cur, 0700) < 0 && errno != EEXIST)
-		msg_warn("mkdir %s: %m", cur);
-	if (rename(from, to) < 0)
-		msg_warn("rename %s to %s: %m; the next run sends it again", from, to);
-	free(from);
+	from_fd = folder_fd_get(&queue->answer_folder, message->slot,
+	    message->folder, false);
+	to_fd = folder_fd_get(&queue->cur_folder, message->slot, "cur", true);
+	if (from_fd < 0 || to_fd < 0 ||
+	    renameat(from_fd, message->name, to_fd, answered) < 0)
+		msg_warn("rename %s/%s/%s to %s/cur/%s: %m; the next run sends it again", message->slot, message->folder, message->name, message->slot, answered);
 	free(answered);
-	free(to);
-	free(cur);
 }
 
 /* Moves, deletes or keeps the file of an answered message. */
 static void
-message_dispose(const struct inject_queue *queue,
+message_dispose(struct inject_queue *queue,
     const struct inject_message *message, bool local_rejection)
 {
-	char   *path;
+	int	folder_fd;
 
 	if (queue->options.disposal == INJECT_KEEP ||
 	    strcmp(message->folder, "new") != 0)
 		return;
 	if (queue->options.disposal == INJECT_MOVE || local_rejection) {
-		message_move_to_cur(message);
+		message_move_to_cur(queue, message);
 		return;
 	}
-	path = message_path(message);
-	if (unlink(path) < 0)
-		msg_warn("unlink %s: %m; the next run sends it again", path);
-	free(path);
+	folder_fd = folder_fd_get(&queue->answer_folder, message->slot,
+	    message->folder, false);
+	if (folder_fd < 0 || unlinkat(folder_fd, message->name, 0) < 0)
+		msg_warn("unlink %s/%s/%s: %m; the next run sends it again", message->slot, message->folder, message->name);
 }
 
 /* Adds count messages decided by the reply code and enhanced code key. */
@@ -933,5 +1000,8 @@ inject_queue_free(struct inject_queue *queue)
 	free(queue->messages);
 	free(queue->reply_counts);
 	buf_free(&queue->log_line);
+	folder_fd_close(&queue->claim_folder);
+	folder_fd_close(&queue->answer_folder);
+	folder_fd_close(&queue->cur_folder);
 	free(queue);
 }

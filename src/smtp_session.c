@@ -265,6 +265,7 @@ session_connect(struct smtp_session *session)
 		smtp_io_init(&session->io, socket(address->ai_family,
 		    address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    address->ai_protocol));
+		session->sockets_opened++;
 		if (session->io.fd < 0) {
 			session->connect_errno = errno;
 			continue;
@@ -1057,9 +1058,11 @@ smtp_session_process(struct smtp_session *session, short revents,
 }
 
 int
-smtp_session_poll_fd(const struct smtp_session *session, short *events)
+smtp_session_poll_fd(const struct smtp_session *session, short *events,
+    unsigned long *opening)
 {
 	*events = 0;
+	*opening = session->sockets_opened;
 	if (smtp_session_finished(session))
 		return -1;
 	if (session->state == SESSION_CONNECTING)

@@ -75,6 +75,7 @@ struct smtp_session {
 	const struct addrinfo *address;		/* address being tried */
 	int	connect_errno;			/* last connect failure */
 	struct smtp_io io;
+	unsigned long sockets_opened;		/* io.fd's so far */
 	enum session_state state;
 	struct smtp_reply_parser parser;
 	struct buf out;				/* bytes not yet sent */

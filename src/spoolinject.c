@@ -27,6 +27,7 @@
 #include "address.h"
 #include "buf.h"
 #include "envelope.h"
+#include "event_set.h"
 #include "follow.h"
 #include "inject_queue.h"
 #include "msg.h"
@@ -954,7 +955,9 @@ progress_clear(const struct progress *progress)
 struct session_pool {
 	const struct smtp_session_settings *settings;
 	struct smtp_session **sessions;
-	struct pollfd *poll_fds;
+	struct event_watch **watches;	/* each session's socket */
+	struct event_set *events;
+	struct event_watch follow_watch;
 	size_t	active;
 	size_t	capacity;
 	bool	server_ready;		/* a session got past EHLO */
@@ -980,9 +983,23 @@ pool_may_open(const struct session_pool *pool)
 static void
 pool_open_sessions(struct session_pool *pool)
 {
-	while (pool_may_open(pool))
+	static const struct event_watch unwatched = EVENT_WATCH_INIT;
+
+	while (pool_may_open(pool)) {
+		pool->watches[pool->active] = xmalloc(sizeof(unwatched));
+		*pool->watches[pool->active] = unwatched;
 		pool->sessions[pool->active++] =
 		    smtp_session_create(pool->settings);
+	}
+}
+
+/* Frees session i, which leaves its messages in flight pending. */
+static void
+pool_free_session(struct session_pool *pool, size_t i)
+{
+	event_set_watch(pool->events, pool->watches[i], -1, 0, 0);
+	free(pool->watches[i]);
+	smtp_session_free(pool->sessions[i]);
 }
 
 /* Returns the earliest time the loop must wake up: a session deadline,
@@ -1019,35 +1036,31 @@ pool_poll(struct session_pool *pool)
 {
 	long long now = smtp_session_now();
 	long long wake = pool_wake_time(pool);
-	struct timespec timeout;
-	size_t	count = pool->active;
+	unsigned long opening;
+	short	events;
 	size_t	i;
+	int	fd;
 
 	for (i = 0; i < pool->active; i++) {
-		pool->poll_fds[i].fd = smtp_session_poll_fd(pool->sessions[i],
-		    &pool->poll_fds[i].events);
-		pool->poll_fds[i].revents = 0;
+		fd = smtp_session_poll_fd(pool->sessions[i], &events, &opening);
+		event_set_watch(pool->events, pool->watches[i], fd, opening,
+		    events);
+		pool->watches[i]->revents = 0;
 	}
-	if (pool->follow != NULL && follow_fd(pool->follow) >= 0) {
-		pool->poll_fds[count].fd = follow_fd(pool->follow);
-		pool->poll_fds[count].events = POLLIN;
-		pool->poll_fds[count++].revents = 0;
-	}
+	fd = pool->follow != NULL ? follow_fd(pool->follow) : -1;
+	event_set_watch(pool->events, &pool->follow_watch, fd, 0, POLLIN);
 	if (wake <= now)
 		wake = now;
 	if (wake - now > (long long)INT_MAX)
 		wake = now + INT_MAX;
-	timeout.tv_sec = (time_t)((wake - now) / 1000);
-	timeout.tv_nsec = (long)((wake - now) % 1000) * 1000000L;
-	if (ppoll(pool->poll_fds, count, &timeout, &pool->wait_mask) < 0
-	    && errno != EINTR)
-		msg_fatal(EX_OSERR, "poll failed: %m");
+	(void) event_set_wait(pool->events, (int)(wake - now),
+	    &pool->wait_mask);
 	if (stop_signal_count >= 2)
 		return;
 	now = smtp_session_now();
 	for (i = 0; i < pool->active; i++)
 		smtp_session_process(pool->sessions[i],
-		    pool->poll_fds[i].revents, now);
+		    (short)pool->watches[i]->revents, now);
 	progress_show(&pool->progress, pool->settings->queue, now);
 }
 
@@ -1064,6 +1077,7 @@ pool_reap(struct session_pool *pool)
 		if (smtp_session_ready(session))
 			pool->server_ready = true;
 		if (!smtp_session_finished(session)) {
+			pool->watches[kept] = pool->watches[i];
 			pool->sessions[kept++] = session;
 			continue;
 		}
@@ -1075,7 +1089,7 @@ pool_reap(struct session_pool *pool)
 		    pool->auth_error == NULL)
 			pool->auth_error =
 			    xstrdup(smtp_session_auth_error(session));
-		smtp_session_free(session);
+		pool_free_session(pool, i);
 	}
 	pool->active = kept;
 
@@ -1109,9 +1123,29 @@ pool_check_signals(struct session_pool *pool, bool *stopping)
 	progress_clear(&pool->progress);
 	msg_info("stopping at once: %zu session(s) abandoned; their messages stay pending", pool->active);
 	for (i = 0; i < pool->active; i++)
-		smtp_session_free(pool->sessions[i]);
+		pool_free_session(pool, i);
 	pool->active = 0;
 	return false;
+}
+
+static void
+pool_start(struct session_pool *pool)
+{
+	static const struct event_watch unwatched = EVENT_WATCH_INIT;
+
+	pool->sessions = xcalloc(pool->capacity, sizeof(*pool->sessions));
+	pool->watches = xcalloc(pool->capacity, sizeof(*pool->watches));
+	pool->events = event_set_create();
+	pool->follow_watch = unwatched;
+}
+
+static void
+pool_end(struct session_pool *pool)
+{
+	free(pool->sessions);
+	free(pool->watches);
+	event_set_free(pool->events);
+	pool->events = NULL;
 }
 
 static void
@@ -1119,8 +1153,7 @@ run_sessions(struct session_pool *pool)
 {
 	bool	stopping = false;
 
-	pool->sessions = xcalloc(pool->capacity, sizeof(*pool->sessions));
-	pool->poll_fds = xcalloc(pool->capacity, sizeof(*pool->poll_fds));
+	pool_start(pool);
 	for (;;) {
 		if (!pool_check_signals(pool, &stopping))
 			break;
@@ -1134,8 +1167,7 @@ run_sessions(struct session_pool *pool)
 		pool_reap(pool);
 	}
 	progress_clear(&pool->progress);
-	free(pool->sessions);
-	free(pool->poll_fds);
+	pool_end(pool);
 }
 
 static FILE *
@@ -1312,8 +1344,7 @@ follow_sessions(struct session_pool *pool, struct follow *follow,
 	struct inject_queue *queue;
 	bool	stopping = false, idle;
 
-	pool->sessions = xcalloc(pool->capacity, sizeof(*pool->sessions));
-	pool->poll_fds = xcalloc(pool->capacity + 1, sizeof(*pool->poll_fds));
+	pool_start(pool);
 	for (;;) {
 		if (!pool_check_signals(pool, &stopping))
 			break;
@@ -1341,8 +1372,7 @@ follow_sessions(struct session_pool *pool, struct follow *follow,
 		pool_poll(pool);
 		pool_reap(pool);
 	}
-	free(pool->sessions);
-	free(pool->poll_fds);
+	pool_end(pool);
 }
 
 /* Sends the slots of the spool as they come due. Returns the server's
