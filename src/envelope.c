@@ -121,10 +121,48 @@ has_eight_bit(const char *bytes, size_t length)
 	return (seen & WORD_HIGH_BITS) != 0;
 }
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Copies bytes up to the first LF into to and returns the count copied.
+ * Sixteen bytes are compared at once and copied on the way, because most
+ * lines are short and calls to memchr() and memcpy() cost more than the
+ * line. Bytes after the LF may be written too, up to length in all. */
+static inline size_t
+copy_to_newline(char *to, const char *bytes, size_t length)
+{
+	const __m128i newlines = _mm_set1_epi8('\n');
+	size_t	i = 0;
+
+	for (; i + 16 <= length; i += 16) {
+		__m128i block = _mm_loadu_si128((const __m128i *)(bytes + i));
+		int	mask;
+
+		_mm_storeu_si128((__m128i *)(to + i), block);
+		mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, newlines));
+		if (mask != 0)
+			return i + (size_t)__builtin_ctz((unsigned)mask);
+	}
+	for (; i < length && bytes[i] != '\n'; i++)
+		to[i] = bytes[i];
+	return i;
+}
+#else
+static inline size_t
+copy_to_newline(char *to, const char *bytes, size_t length)
+{
+	const char *newline = memchr(bytes, '\n', length);
+	size_t	count = newline ? (size_t)(newline - bytes) : length;
+
+	memcpy(to, bytes, count);
+	return count;
+}
+#endif
+
 /*
- * Converts bytes without CR and NUL, the common case, with one memchr()
- * per line. Returns false, having done nothing, when bytes has a CR or a
- * NUL, which only wire_feed() handles.
+ * Converts bytes without CR and NUL, the common case, a line at a time.
+ * Returns false, having done nothing, when bytes has a CR or a NUL,
+ * which only wire_feed() handles.
  */
 static bool
 wire_feed_plain(struct wire *wire, const char *bytes, size_t length)
@@ -137,23 +175,26 @@ wire_feed_plain(struct wire *wire, const char *bytes, size_t length)
 	if (!wire->eight_bit && has_eight_bit(bytes, length))
 		wire->eight_bit = true;
 	while (i < length) {
-		const char *newline = memchr(bytes + i, '\n', length - i);
-		size_t	end = newline ? (size_t)(newline - bytes) : length;
-		size_t	count = end - i;
+		size_t	count;
 
-		/* Room for a stuffed dot, the line and CR LF. */
-		buf_reserve(out, count + 3);
+		/* Room for a stuffed dot, the rest of the input (copying a
+		 * line in blocks may write past its end), CR LF and a NUL. */
+		if (out->capacity - out->length < 20 ||
+		    out->capacity - out->length - 20 < length - i)
+			buf_reserve(out, length - i + (length - i) / 16 + 20);
 		if (wire->line_start && bytes[i] == '.') {
 			out->data[out->length++] = '.';
 			wire->stuffed++;
 		}
 		wire->line_start = false;
-		memcpy(out->data + out->length, bytes + i, count);
+		count = copy_to_newline(out->data + out->length, bytes + i,
+		    length - i);
 		out->length += count;
 		wire->line_length += count;
 		if (wire->line_length > ENVELOPE_LINE_MAX)
 			wire_note(&wire->long_line, wire->line_number);
-		if (newline == NULL)
+		i += count;
+		if (i == length)
 			break;
 		out->data[out->length++] = '\r';
 		out->data[out->length++] = '\n';
@@ -161,7 +202,7 @@ wire_feed_plain(struct wire *wire, const char *bytes, size_t length)
 		wire->line_length = 0;
 		if (wire->line_number > 0)
 			wire->line_number++;
-		i = end + 1;
+		i++;
 	}
 	if (out->data != NULL)
 		out->data[out->length] = '\0';
@@ -737,7 +778,7 @@ envelope_parse(struct envelope *envelope, const char *bytes, size_t length,
 	return envelope_parse_with(envelope, bytes, length, &options, error);
 }
 
-/* Reads all of fd, whose fstat() gave status, into bytes; returns an
+/* Reads all of fd, whose fstat() gave status, into bytes. Returns an
  * errno value, or 0. */
 static int
 read_all(int fd, const struct stat *status, struct buf *bytes)

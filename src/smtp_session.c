@@ -414,7 +414,8 @@ session_start_transactions(struct smtp_session *session)
 
 	/* Data that a 354 released goes out first, so that the server reads
 	 * it while the next message is loaded. */
-	if (session->writing_data && session_may_start(session))
+	if (session->settings->early_data && session->writing_data &&
+	    session_may_start(session))
 		session_flush(session);
 	while (session_may_start(session)) {
 		message = inject_queue_claim(queue, smtp_session_now());

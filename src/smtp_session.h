@@ -43,6 +43,8 @@ struct smtp_session_settings {
 	const char *auth_user;			/* NULL: no AUTH */
 	const char *auth_password;
 	unsigned messages_per_connection;	/* QUIT after this many */
+	bool	early_data;			/* send released data before
+						 * loading the next message */
 	unsigned timeout;			/* seconds for the greeting and
 						 * MAIL; the other stages scale
 						 * from it (RFC 5321 4.5.3.2) */

@@ -1260,6 +1260,11 @@ session_settings_init(struct smtp_session_settings *session_settings,
 	    settings->messages_per_connection;
 	session_settings->timeout = settings->timeout;
 	session_settings->queue = queue;
+
+	/* A lone session leaves the server idle while it loads the next
+	 * message, unless the data goes out first. With more sessions the
+	 * server has other work, and one send() per message costs less. */
+	session_settings->early_data = settings->max_connections == 1;
 	session_settings_secure(session_settings, settings);
 }
 
