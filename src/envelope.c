@@ -552,6 +552,87 @@ separator_count(const char *value)
 	return count;
 }
 
+/* Returns the error for the address rejected in the field value. */
+static char *
+invalid_mailbox(const char *kind, const char *rejected, const char *value)
+{
+	return xasprintf("%s address \"%s\" in \"%s\" is not a valid mailbox (RFC 5321 local-part@domain)", kind, rejected, value + strspn(value, " \t"));
+}
+
+/* Returns whether c is an RFC 5322 atext byte. */
+static bool
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* Returns the length of the dot-atom local@domain at text, with a
+ * domain of letters, digits and hyphens, or 0 when text starts with
+ * anything else. */
+static size_t
+plain_addr_length(const char *text)
+{
+	size_t	i = 0;
+
+	for (;;) {
+		size_t	atom = i;
+
+		while (is_atext((unsigned char)text[i]))
+			i++;
+		if (i == atom)
+			return 0;
+		if (text[i] != '.')
+			break;
+		i++;
+	}
+	if (text[i++] != '@')
+		return 0;
+	for (;;) {
+		size_t	label = i;
+
+		while ((text[i] >= 'a' && text[i] <= 'z') ||
+		    (text[i] >= 'A' && text[i] <= 'Z') ||
+		    (text[i] >= '0' && text[i] <= '9') || text[i] == '-')
+			i++;
+		if (i == label)
+			return 0;
+		if (text[i] != '.')
+			return i;
+		i++;
+	}
+}
+
+/*
+ * Finds the address of a value that is one plain mailbox, "addr" or
+ * "Display Name <addr>", with no quotes, comments, groups or second
+ * mailbox, because GMime's parser costs more than the rest of a
+ * message's header scan. Sets *start and *length and returns true, or
+ * returns false for any other value, which GMime parses.
+ */
+static bool
+plain_mailbox(const char *value, const char **start, size_t *length)
+{
+	const char *text = value + strspn(value, " \t");
+	size_t	count;
+
+	if ((count = plain_addr_length(text)) == 0) {
+		while (is_atext((unsigned char)*text) || *text == '.' ||
+		    *text == ' ' || *text == '\t')
+			text++;
+		if (*text++ != '<' || (count = plain_addr_length(text)) == 0 ||
+		    text[count] != '>')
+			return false;
+		*start = text;
+		*length = count++;
+	} else {
+		*start = text;
+		*length = count;
+	}
+	text += count;
+	return text[strspn(text, " \t")] == '\0';
+}
+
 /*
  * Parses one address field value with GMime and adds its mailboxes.
  * Returns why the value is not a valid address list, in a string the
@@ -563,17 +644,26 @@ static char *
 parse_address_field(struct envelope *envelope, const char *kind,
     const char *value, bool (*add)(struct envelope *, const char *))
 {
-	InternetAddressList *list = internet_address_list_parse(NULL, value);
-	const char *rejected;
+	InternetAddressList *list;
+	const char *rejected, *plain;
 	char   *error = NULL;
-	size_t	mailboxes;
+	size_t	mailboxes, plain_length;
 
+	if (plain_mailbox(value, &plain, &plain_length)) {
+		char   *addr = xstrndup(plain, plain_length);
+
+		if (!add(envelope, addr))
+			error = invalid_mailbox(kind, addr, value);
+		free(addr);
+		return error;
+	}
+	list = internet_address_list_parse(NULL, value);
 	if (list == NULL)
 		return NULL;
 	mailboxes = list_mailbox_count(list);
 	rejected = list_each_mailbox(list, add, envelope);
 	if (rejected)
-		error = xasprintf("%s address \"%s\" in \"%s\" is not a valid mailbox (RFC 5321 local-part@domain)", kind, rejected, value + strspn(value, " \t"));
+		error = invalid_mailbox(kind, rejected, value);
 	else if (mailboxes > separator_count(value) + 1)
 		error = xasprintf("%s field \"%s\" contains %zu addresses without a comma between each two", kind, value + strspn(value, " \t"), mailboxes);
 	g_object_unref(list);

@@ -647,3 +647,83 @@ Test(envelope, data_matches_reference)
 		buf_free(&want);
 	}
 }
+
+/* Returns GMime's first mailbox of value, groups flattened, or NULL. */
+static char *
+gmime_first_mailbox(InternetAddressList *list)
+{
+	int	i;
+
+	for (i = 0; list != NULL && i < internet_address_list_length(list); i++) {
+		InternetAddress *address = internet_address_list_get_address(list, i);
+		char   *found;
+
+		if (INTERNET_ADDRESS_IS_GROUP(address)) {
+			found = gmime_first_mailbox(internet_address_group_get_members((InternetAddressGroup *)address));
+			if (found != NULL)
+				return found;
+			continue;
+		}
+		return strdup(internet_address_mailbox_get_addr((InternetAddressMailbox *)address));
+	}
+	return NULL;
+}
+
+/* To values that the plain-mailbox shortcut takes, and values next to
+ * them that it must leave to GMime: the status and the recipient must
+ * be what GMime's parse alone gives. */
+Test(envelope, plain_mailbox_matches_gmime)
+{
+	static const struct {
+		const char *value;
+		bool	valid;
+	} cases[] = {
+		{ "jane@example.net", true }, { " jane@example.net ", true },
+		{ "\tj.doe@example.net", true },
+		{ "Jane Doe <jane@example.net>", true },
+		{ "<jane@example.net>", true }, { "Jane <jane@example.net>  ", true },
+		{ "J. R. Doe <j.r@mail.example.net>", true },
+		{ "=?utf-8?q?J=C3=A9r=C3=B4me?= <jerome@example.net>", true },
+		{ "o'brien@example.net", true },
+		{ "Ann <a+tag@sub-domain.example.net>", true },
+		{ "x!#$%&'*+-/=?^_`{|}~@example.net", true },
+		{ "UPPER@EXAMPLE.NET", true },
+		{ "\"Doe, Jane\" <jane@example.net>", true },
+		{ "Jane (home) <jane@example.net>", true },
+		{ "jane@example.net (Jane)", true },
+		{ "Jane Doe<jane@example.net>", true },
+		{ "a@example.net, b@example.net", true },
+		{ "Jane <jane@[192.0.2.1]>", true }, { "jane@example.net.", true },
+		{ "Jane <jane@example.net", true }, { "a@b", true },
+		{ "a..b@example.net", false },
+		{ "<jane@example.net> trailing", false },
+		{ "Jane <jane@exa_mple.net>", false },
+		{ "jane@-example.net", false },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *value = cases[i].value;
+		struct buf text = BUF_INIT;
+		struct envelope envelope;
+		InternetAddressList *list = internet_address_list_parse(NULL, value);
+		char   *expected = gmime_first_mailbox(list);
+		char   *error = NULL;
+		enum envelope_status status;
+
+		buf_appendf(&text, "From: a@example.com\nTo: %s\n\nbody\n", value);
+		status = envelope_parse(&envelope, text.data, text.length, NULL, &error);
+		cr_expect_eq(status == ENVELOPE_OK, cases[i].valid, "%s: status %d",
+		    value, status);
+		if (status == ENVELOPE_OK) {
+			cr_assert_not_null(expected, "%s: GMime found no mailbox", value);
+			cr_expect_str_eq(envelope.recipients[0], expected, "%s", value);
+			envelope_free(&envelope);
+		}
+		if (list != NULL)
+			g_object_unref(list);
+		free(expected);
+		free(error);
+		buf_free(&text);
+	}
+}
