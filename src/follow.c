@@ -779,6 +779,12 @@ follow_count_unanswered(const struct follow *follow)
 	return inject_queue_count_unanswered(follow->totals);
 }
 
+int
+follow_exit_status(const struct follow *follow)
+{
+	return inject_queue_exit_status(follow->totals);
+}
+
 void
 follow_free(struct follow *follow)
 {

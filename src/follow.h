@@ -75,6 +75,10 @@ void	follow_print_summary(struct follow *follow, FILE *out,
  * reply. */
 size_t	follow_count_unanswered(const struct follow *follow);
 
+/* Returns the exit status of the slots sent so far, as
+ * inject_queue_exit_status() gives it. */
+int	follow_exit_status(const struct follow *follow);
+
 /* Frees the follower, the queue of a slot still being sent included. */
 void	follow_free(struct follow *follow);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +59,7 @@ struct inject_queue {
 	size_t	bytes_in_flight;	/* DATA bytes of claimed messages */
 	struct buf log_line;		/* reused for each log record */
 	bool	log_failed;		/* a write to the log failed */
+	size_t	not_moved;		/* answered, yet still in new/ */
 	size_t	locked;			/* skipped: locked by another process */
 	const char *locked_slot;	/* slot of the last locked file */
 	char  **slots;			/* every Maildir read, by realpath();
@@ -531,11 +533,12 @@ message_path(const struct inject_message *message)
 
 /*
  * Opens and locks the file of message, and fills status from it. Returns
- * the descriptor, or -1 when the file is gone, was moved after we listed
- * it, or another process holds its lock.
+ * the descriptor, or -1 with the message skipped when the file is gone,
+ * was moved after we listed it, or another process holds its lock, and
+ * left pending when it cannot be opened.
  */
 static int
-message_lock(struct inject_queue *queue, const struct inject_message *message,
+message_lock(struct inject_queue *queue, struct inject_message *message,
     struct stat *status)
 {
 	struct stat listed;
@@ -545,19 +548,23 @@ message_lock(struct inject_queue *queue, const struct inject_message *message,
 	folder_fd = folder_fd_get(&queue->claim_folder, message->slot,
 	    message->folder, false);
 	fd = folder_fd < 0 ? -1 : openat(folder_fd, message->name,
-	    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		path = message_path(message);
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
 			queue_skip(queue, path, "moved or deleted since the folder was read");
-		else
-			msg_warn("skipping %s: open: %m", path);
+			message->state = INJECT_SKIPPED;
+		} else {
+			msg_warn("%s: open failed: %m; it stays pending", path);
+			message->state = INJECT_LEFT_PENDING;
+		}
 		free(path);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		path = message_path(message);
 		queue_skip_locked(queue, message, path);
+		message->state = INJECT_SKIPPED;
 		free(path);
 		close(fd);
 		return -1;
@@ -572,6 +579,7 @@ message_lock(struct inject_queue *queue, const struct inject_message *message,
 	    status->st_ino != listed.st_ino))) {
 		path = message_path(message);
 		queue_skip(queue, path, "moved or deleted since the folder was read");
+		message->state = INJECT_SKIPPED;
 		free(path);
 		close(fd);
 		return -1;
@@ -623,10 +631,8 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 		return NULL;
 	while ((message = pending_pop(queue)) != NULL) {
 		message->fd = message_lock(queue, message, &status);
-		if (message->fd < 0) {
-			message->state = INJECT_SKIPPED;
+		if (message->fd < 0)
 			continue;
-		}
 		message->state = INJECT_CLAIMED;
 		message->attempts++;
 		if (message_load(queue, message, &status)) {
@@ -639,40 +645,55 @@ inject_queue_claim(struct inject_queue *queue, long long now_ms)
 	return NULL;
 }
 
-static void
+/* Returns whether the file of message moved to cur/. */
+static bool
 message_move_to_cur(struct inject_queue *queue,
     const struct inject_message *message)
 {
 	char   *answered = maildir_name_answered(message->name);
 	int	from_fd, to_fd;
+	bool	moved;
 
 	from_fd = folder_fd_get(&queue->answer_folder, message->slot,
 	    message->folder, false);
 	to_fd = folder_fd_get(&queue->cur_folder, message->slot, "cur", true);
-	if (from_fd < 0 || to_fd < 0 ||
-	    renameat(from_fd, message->name, to_fd, answered) < 0)
-		msg_warn("rename %s/%s/%s to %s/cur/%s: %m; the next run sends it again", message->slot, message->folder, message->name, message->slot, answered);
+	moved = from_fd >= 0 && to_fd >= 0 &&
+	    renameat(from_fd, message->name, to_fd, answered) == 0;
+	if (!moved)
+		msg_warn("rename %s/%s/%s to %s/cur/%s failed: %m; the next run sends it again", message->slot, message->folder, message->name, message->slot, answered);
 	free(answered);
+	return moved;
 }
 
-/* Moves, deletes or keeps the file of an answered message. */
+/*
+ * Moves, deletes or keeps the file of an answered message. After a failed
+ * log write, files stay in new/, because the log must have a record of
+ * every file that left it. A file that stays is counted as not moved.
+ */
 static void
 message_dispose(struct inject_queue *queue,
     const struct inject_message *message, bool local_rejection)
 {
 	int	folder_fd;
+	bool	done;
 
 	if (queue->options.disposal == INJECT_KEEP ||
 	    strcmp(message->folder, "new") != 0)
 		return;
-	if (queue->options.disposal == INJECT_MOVE || local_rejection) {
-		message_move_to_cur(queue, message);
-		return;
+	if (queue->log_failed) {
+		done = false;
+	} else if (queue->options.disposal == INJECT_MOVE || local_rejection) {
+		done = message_move_to_cur(queue, message);
+	} else {
+		folder_fd = folder_fd_get(&queue->answer_folder, message->slot,
+		    message->folder, false);
+		done = folder_fd >= 0 &&
+		    unlinkat(folder_fd, message->name, 0) == 0;
+		if (!done)
+			msg_warn("unlink %s/%s/%s failed: %m; the next run sends it again", message->slot, message->folder, message->name);
 	}
-	folder_fd = folder_fd_get(&queue->answer_folder, message->slot,
-	    message->folder, false);
-	if (folder_fd < 0 || unlinkat(folder_fd, message->name, 0) < 0)
-		msg_warn("unlink %s/%s/%s: %m; the next run sends it again", message->slot, message->folder, message->name);
+	if (!done)
+		queue->not_moved++;
 }
 
 /* Adds count messages decided by the reply code and enhanced code key. */
@@ -822,6 +843,28 @@ log_field(struct buf *line, const char *text, bool last)
 }
 
 /*
+ * Stops the run after a failed log write. A record cut after written
+ * bytes is cut off again, unless another run has appended since, so that
+ * the log keeps whole records.
+ */
+static void
+log_fail(struct inject_queue *queue, size_t written)
+{
+	int	fd = fileno(queue->log);
+	int	saved_errno = errno;
+	struct stat status;
+	off_t	end;
+
+	if (written > 0 && (end = lseek(fd, 0, SEEK_CUR)) >= (off_t)written &&
+	    fstat(fd, &status) == 0 && status.st_size == end)
+		(void) ftruncate(fd, end - (off_t)written);
+	errno = saved_errno;
+	msg_warn("write to the log file failed: %m; no new message is sent, and answered files stay in new/ for the next run");
+	queue->log_failed = true;
+	inject_queue_stop(queue);
+}
+
+/*
  * Appends line to the log with one write(), so that a killed run leaves
  * whole records, and before the caller moves the file, so that no moved
  * file lacks its record. The log is open in append mode, so concurrent
@@ -833,15 +876,15 @@ log_write(struct inject_queue *queue, const struct buf *line)
 	size_t	written = 0;
 	ssize_t	count;
 
+	if (queue->log_failed)
+		return;
 	while (written < line->length) {
 		count = write(fileno(queue->log), line->data + written,
 		    line->length - written);
 		if (count < 0 && errno == EINTR)
 			continue;
 		if (count < 0) {
-			if (!queue->log_failed)
-				msg_warn("write to the log file failed: %m; later records may be missing too");
-			queue->log_failed = true;
+			log_fail(queue, written);
 			return;
 		}
 		written += (size_t)count;
@@ -925,6 +968,16 @@ inject_queue_count_unanswered(const struct inject_queue *queue)
 	return count;
 }
 
+int
+inject_queue_exit_status(const struct inject_queue *queue)
+{
+	if (queue->log_failed || queue->not_moved > 0)
+		return EX_IOERR;
+	if (inject_queue_count_unanswered(queue) > 0)
+		return EX_TEMPFAIL;
+	return EX_OK;
+}
+
 void
 inject_queue_add_counts(struct inject_queue *total,
     const struct inject_queue *part)
@@ -935,6 +988,8 @@ inject_queue_add_counts(struct inject_queue *total,
 		total->outcome_counts[i] += part->outcome_counts[i];
 	total->local_rejections += part->local_rejections;
 	total->skipped += part->skipped;
+	total->not_moved += part->not_moved;
+	total->log_failed |= part->log_failed;
 	total->added_unanswered += inject_queue_count_unanswered(part);
 	total->claims += part->claims;
 	for (i = 0; i < part->reply_count_length; i++)
@@ -964,6 +1019,10 @@ inject_queue_print_summary(struct inject_queue *queue, FILE *out,
 	fprintf(out, "pending: %zu\n", inject_queue_count_unanswered(queue));
 	fprintf(out, "rejected locally: %zu\n", queue->local_rejections);
 	fprintf(out, "skipped: %zu\n", queue->skipped);
+	if (queue->not_moved > 0) {
+		fprintf(out, "not moved: %zu\n", queue->not_moved);
+		msg_warn("%zu answered file(s) stayed in new/, so the next run sends them again; see the warnings above", queue->not_moved);
+	}
 	if (queue->locked > 0)
 		msg_warn("skipped %zu file(s) locked by another process, such as another spoolinject run over the same spool", queue->locked);
 	if (queue->reply_count_length > 0)

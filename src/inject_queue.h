@@ -203,6 +203,11 @@ size_t	inject_queue_count(const struct inject_queue *queue,
 	    enum inject_outcome outcome);
 size_t	inject_queue_count_unanswered(const struct inject_queue *queue);
 
+/* Returns the run's exit status: EX_IOERR when a log write failed or an
+ * answered file could not leave new/, else EX_TEMPFAIL when messages are
+ * still pending, else EX_OK. */
+int	inject_queue_exit_status(const struct inject_queue *queue);
+
 /*
  * Adds the counts of part to total, so that one summary covers several
  * queues: the outcomes, local rejections, skipped files, reply codes and

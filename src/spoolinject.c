@@ -225,7 +225,7 @@ print_help(void)
 			printf("  %-29s %s\n", "", help->lines[line]);
 	}
 	printf("\nWith --follow it keeps running and sends each slot of the\n"
-	    "spool when its minute begins; SIGHUP reopens the --log file.\n");
+	    "spool when its minute begins. SIGHUP reopens the --log file.\n");
 	printf("\nWith --sendmail, --timeout limits each sendmail process\n"
 	    "(default 300 s) and a message is accepted when its process\n"
 	    "exits 0 after reading all of it; exit status 71 or 75, a\n"
@@ -948,6 +948,56 @@ progress_clear(const struct progress *progress)
 		fputs("\r\033[K", stderr);
 }
 
+/* SIGHUP received so far. Each one requests a reopen of the --log file. */
+static volatile sig_atomic_t reopen_signal_count;
+
+static void
+on_reopen_signal(int signal_number)
+{
+	(void)signal_number;
+	reopen_signal_count++;
+}
+
+/* Catches SIGHUP like signals_setup() catches the stop signals. */
+static void
+signals_setup_reopen(sigset_t *unblocked)
+{
+	signal_catch(SIGHUP, on_reopen_signal, unblocked);
+}
+
+/* Points the log's stream at a new file at path, as logrotate expects
+ * after it renamed the old one. Keeps the old file when the open fails. */
+static void
+log_reopen(FILE *log, const char *path)
+{
+	int	fd;
+
+	if (log == NULL)
+		return;
+	if (fflush(log) != 0)
+		msg_warn("write log file %s: %m", path);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		msg_warn("reopen log file %s: %m; the log goes on in the old file", path);
+		return;
+	}
+	if (dup3(fd, fileno(log), O_CLOEXEC) < 0)
+		msg_warn("reopen log file %s: %m; the log goes on in the old file", path);
+	else
+		msg_info("reopened log file %s", path);
+	close(fd);
+}
+
+/* Reopens the log when a SIGHUP arrived since *seen was taken. */
+static void
+log_reopen_if_signalled(FILE *log, const char *path, sig_atomic_t *seen)
+{
+	if (*seen == reopen_signal_count)
+		return;
+	*seen = reopen_signal_count;
+	log_reopen(log, path);
+}
+
 /*
  * The sessions open at once. Until one session has been greeted, only one
  * is opened, so that an unreachable or broken server costs one attempt.
@@ -967,7 +1017,18 @@ struct session_pool {
 	struct progress progress;
 	struct follow *follow;		/* --follow: its descriptor and wake
 					 * time join the poll; else NULL */
+	FILE   *log;			/* --log, reopened on SIGHUP */
+	const char *log_path;
+	sig_atomic_t reopens;		/* SIGHUPs acted on */
 };
+
+static void
+pool_log_init(struct session_pool *pool, FILE *log, const char *path)
+{
+	pool->log = log;
+	pool->log_path = path;
+	pool->reopens = reopen_signal_count;
+}
 
 static bool
 pool_may_open(const struct session_pool *pool)
@@ -1105,6 +1166,7 @@ pool_check_signals(struct session_pool *pool, bool *stopping)
 {
 	size_t	i;
 
+	log_reopen_if_signalled(pool->log, pool->log_path, &pool->reopens);
 	if (stop_signal_count == 1 && !*stopping) {
 		*stopping = true;
 		inject_queue_stop(pool->settings->queue);
@@ -1272,7 +1334,7 @@ session_settings_init(struct smtp_session_settings *session_settings,
  * server's reply when it rejected AUTH (the caller frees it), else NULL. */
 static char *
 send_queue(const struct settings *settings, struct inject_queue *queue,
-    const sigset_t *wait_mask)
+    const sigset_t *wait_mask, FILE *log)
 {
 	struct smtp_session_settings session_settings;
 	struct addrinfo *addresses = resolve_server(settings);
@@ -1284,6 +1346,7 @@ send_queue(const struct settings *settings, struct inject_queue *queue,
 	pool.settings = &session_settings;
 	pool.capacity = settings->max_connections;
 	pool.wait_mask = *wait_mask;
+	pool_log_init(&pool, log, settings->log_path);
 	pool.progress.enabled = isatty(STDERR_FILENO);
 	pool.progress.total = inject_queue_pending(queue);
 	pool.progress.start = smtp_session_now();
@@ -1294,45 +1357,6 @@ send_queue(const struct settings *settings, struct inject_queue *queue,
 	return pool.auth_error;
 }
 
-/* SIGHUP received so far. Each one requests a reopen of the --log file. */
-static volatile sig_atomic_t reopen_signal_count;
-
-static void
-on_reopen_signal(int signal_number)
-{
-	(void)signal_number;
-	reopen_signal_count++;
-}
-
-/* Catches SIGHUP like signals_setup() catches the stop signals. */
-static void
-signals_setup_reopen(sigset_t *unblocked)
-{
-	signal_catch(SIGHUP, on_reopen_signal, unblocked);
-}
-
-/* Points the log's stream at a new file at path, as logrotate expects
- * after it renamed the old one. Keeps the old file when the open fails. */
-static void
-log_reopen(FILE *log, const char *path)
-{
-	int	fd;
-
-	if (log == NULL)
-		return;
-	if (fflush(log) != 0)
-		msg_warn("write log file %s: %m", path);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		msg_warn("reopen log file %s: %m; the log goes on in the old file", path);
-		return;
-	}
-	if (dup3(fd, fileno(log), O_CLOEXEC) < 0)
-		msg_warn("reopen log file %s: %m; the log goes on in the old file", path);
-	else
-		msg_info("reopened log file %s", path);
-	close(fd);
-}
 
 /*
  * Runs the sessions on the queues that follow_step() hands out, one slot
@@ -1342,10 +1366,8 @@ log_reopen(FILE *log, const char *path)
  */
 static void
 follow_sessions(struct session_pool *pool, struct follow *follow,
-    struct smtp_session_settings *session_settings,
-    const struct settings *settings, FILE *log)
+    struct smtp_session_settings *session_settings)
 {
-	sig_atomic_t reopens = reopen_signal_count;
 	struct inject_queue *queue;
 	bool	stopping = false, idle;
 
@@ -1353,10 +1375,6 @@ follow_sessions(struct session_pool *pool, struct follow *follow,
 	for (;;) {
 		if (!pool_check_signals(pool, &stopping))
 			break;
-		if (reopens != reopen_signal_count) {
-			reopens = reopen_signal_count;
-			log_reopen(log, settings->log_path);
-		}
 		pool_open_sessions(pool);
 		pool_reap(pool);
 		idle = pool->active == 0 && !pool_may_open(pool);
@@ -1397,7 +1415,8 @@ send_follow(const struct settings *settings, struct follow *follow,
 	pool.capacity = settings->max_connections;
 	pool.wait_mask = *wait_mask;
 	pool.follow = follow;
-	follow_sessions(&pool, follow, &session_settings, settings, log);
+	pool_log_init(&pool, log, settings->log_path);
+	follow_sessions(&pool, follow, &session_settings);
 	follow_finish(follow, smtp_session_now());
 	tls_client_free(session_settings.tls);
 	free_server_addresses(settings, addresses);
@@ -1443,16 +1462,20 @@ run_follow(const struct settings *settings)
 	auth_error = send_follow(settings, follow, &wait_mask, log);
 	follow_print_summary(follow, stdout,
 	    (double)(smtp_session_now() - start) / 1000.0);
-	status = follow_count_unanswered(follow) > 0 ? EX_TEMPFAIL : EX_OK;
+	status = follow_exit_status(follow);
 	follow_free(follow);
 	run_close(settings, log, auth_error);
 	return status;
 }
 
-/* Shows the progress line for sendmail_pool_run(). */
+/* Shows the progress line for sendmail_pool_run() and reopens the log
+ * on SIGHUP. */
 struct sendmail_progress {
 	struct progress progress;
 	const struct inject_queue *queue;
+	FILE   *log;
+	const char *log_path;
+	sig_atomic_t reopens;
 };
 
 static long long
@@ -1460,6 +1483,7 @@ sendmail_tick(void *context, long long now)
 {
 	struct sendmail_progress *state = context;
 
+	log_reopen_if_signalled(state->log, state->log_path, &state->reopens);
 	progress_show(&state->progress, state->queue, now);
 	return state->progress.enabled ? state->progress.next_refresh :
 	    LLONG_MAX;
@@ -1468,13 +1492,16 @@ sendmail_tick(void *context, long long now)
 /* Hands every pending message of queue to the sendmail program. */
 static void
 send_queue_sendmail(const struct settings *settings,
-    struct inject_queue *queue, const sigset_t *wait_mask)
+    struct inject_queue *queue, const sigset_t *wait_mask, FILE *log)
 {
 	struct sendmail_pool_settings pool_settings;
 	struct sendmail_progress state;
 
 	memset(&state, 0, sizeof(state));
 	state.queue = queue;
+	state.log = log;
+	state.log_path = settings->log_path;
+	state.reopens = reopen_signal_count;
 	state.progress.enabled = isatty(STDERR_FILENO);
 	state.progress.total = inject_queue_pending(queue);
 	state.progress.start = sendmail_pool_now();
@@ -1508,6 +1535,7 @@ run(const struct settings *settings)
 	if (settings->follow)
 		return run_follow(settings);
 	signals_setup(&wait_mask);
+	signals_setup_reopen(&wait_mask);
 	queue = queue_create(settings, log);
 	for (i = 0; i < settings->path_count; i++) {
 		if (inject_queue_add(queue, settings->paths[i]) < 0)
@@ -1516,12 +1544,12 @@ run(const struct settings *settings)
 	}
 	if (inject_queue_pending(queue) > 0 && stop_signal_count == 0 &&
 	    settings->sendmail_path != NULL)
-		send_queue_sendmail(settings, queue, &wait_mask);
+		send_queue_sendmail(settings, queue, &wait_mask, log);
 	else if (inject_queue_pending(queue) > 0 && stop_signal_count == 0)
-		auth_error = send_queue(settings, queue, &wait_mask);
+		auth_error = send_queue(settings, queue, &wait_mask, log);
 	inject_queue_print_summary(queue, stdout,
 	    (double)(smtp_session_now() - start) / 1000.0);
-	status = inject_queue_count_unanswered(queue) > 0 ? EX_TEMPFAIL : EX_OK;
+	status = inject_queue_exit_status(queue);
 	inject_queue_free(queue);
 	run_close(settings, log, auth_error);
 	return status;

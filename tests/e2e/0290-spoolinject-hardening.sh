@@ -181,6 +181,93 @@ check_eq "killed: last run exit status" "$STATUS" 0
 check_eq "killed: new/ empty at the end" \
 	"$(find "$spool"/*/new -type f | wc -l)" 0
 
+# A file that cannot be opened stays pending: exit status 75.
+slot=$WORK/unreadable
+message "$slot" 1-readable r1@example.net
+message "$slot" 2-unreadable r2@example.net
+chmod 000 "$slot/new/2-unreadable"
+if [ "$(id -u)" = 0 ]; then
+	chown -R nobody "$WORK"
+	runner=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+else
+	runner=()
+fi
+OUT=$WORK/unreadable
+STATUS=0
+"${runner[@]}" "$SPOOLINJECT" --server "127.0.0.1:$PORT" "$slot" \
+	>"$OUT.out" 2>"$OUT.err" || STATUS=$?
+check_eq "unreadable: exit status" "$STATUS" 75
+check_eq "unreadable: accepted" "$(summary accepted)" 1
+check_eq "unreadable: pending" "$(summary pending)" 1
+check "unreadable: warning names the file" grep -q \
+	'new/2-unreadable: open failed: Permission denied; it stays pending' \
+	"$OUT.err"
+check "unreadable: still in new/" test -e "$slot/new/2-unreadable"
+[ "$(id -u)" = 0 ] && chown -R root "$WORK"
+
+# The move to cur/ fails: the file stays in new/, counted, exit status 74.
+slot=$WORK/not-moved
+message "$slot" 1-stays r1@example.net
+rmdir "$slot/cur"
+touch "$slot/cur"
+inject not-moved --server "127.0.0.1:$PORT" "$slot"
+check_eq "not moved: exit status" "$STATUS" 74
+check_eq "not moved: accepted" "$(summary accepted)" 1
+check_eq "not moved: counted" "$(summary 'not moved')" 1
+check "not moved: rename failure named" grep -q \
+	'rename .*/new/1-stays to .*/cur/1-stays:2, failed: Not a directory' \
+	"$OUT.err"
+check "not moved: still in new/" test -e "$slot/new/1-stays"
+
+# The log runs out of room: no message is sent after the failed write,
+# answered files stay in new/, the log keeps whole records only, and the
+# exit status is 74.
+small=$WORK/small
+if mount_tmpfs "$small" 4k "the full-log checks"; then
+	slot=$WORK/log-full
+	for i in $(seq 100 299); do
+		message "$slot" "$i-message" "r$i@example.net"
+	done
+	inject log-full --server "127.0.0.1:$PORT" --log "$small/log.csv" \
+		"$slot"
+	records=$(wc -l <"$small/log.csv")
+	moved=$(find "$slot/cur" -type f | wc -l)
+	check_eq "log full: exit status" "$STATUS" 74
+	check "log full: warning" grep -q \
+		'write to the log file failed: No space left on device; no new message is sent' \
+		"$OUT.err"
+	check_eq "log full: last record whole" \
+		"$(tail -c 1 "$small/log.csv" | od -An -c | tr -d ' ')" '\n'
+	check_eq "log full: each moved file has its record" "$moved" "$records"
+	check "log full: messages left in new/" test \
+		"$(find "$slot/new" -type f | wc -l)" -eq $((200 - moved))
+	check "log full: some never sent" test "$(summary pending)" -gt 0
+	unmount_tmpfs "$small"
+fi
+
+# SIGHUP in a run without --follow reopens the log and does not stop it.
+slot=$WORK/hangup
+for i in $(seq 10 29); do
+	message "$slot" "$i-message" "r$i@example.net"
+done
+OUT=$WORK/hangup
+STATUS=0
+"$SPOOLINJECT" --server "127.0.0.1:$PORT" --rate 10 --log "$WORK/hangup.csv" \
+	"$slot" >"$OUT.out" 2>"$OUT.err" &
+injector=$!
+server_pids+=("$injector")
+sleep 1
+mv "$WORK/hangup.csv" "$WORK/hangup.csv.1"
+kill -HUP "$injector"
+wait "$injector" || STATUS=$?
+check_eq "hangup: exit status" "$STATUS" 0
+check_eq "hangup: accepted" "$(summary accepted)" 20
+check "hangup: reopen reported" grep -q "reopened log file $WORK/hangup.csv" \
+	"$OUT.err"
+check_eq "hangup: records in both files" \
+	"$(cat "$WORK/hangup.csv.1" "$WORK/hangup.csv" | wc -l)" 20
+check "hangup: new file has records" test -s "$WORK/hangup.csv"
+
 # Messages of 5 MB over 4 connections all arrive.
 slot=$WORK/large
 mkdir -p "$slot/new" "$slot/cur" "$slot/tmp"

@@ -232,17 +232,7 @@ fi
 
 # A full disk: a 1 MB tmpfs, mounted only when running as root.
 full=$WORK/full
-unmount_full() {
-	if mountpoint -q "$full" 2>/dev/null; then
-		umount "$full"
-	fi
-}
-trap 'unmount_full; cleanup' EXIT
-if [ "$(id -u)" -ne 0 ]; then
-	echo "# skipping the full-disk checks: mounting a tmpfs needs root"
-elif ! mkdir -p "$full" || ! mount -t tmpfs -o size=1m tmpfs "$full"; then
-	echo "# skipping the full-disk checks: mounting a tmpfs failed"
-else
+if mount_tmpfs "$full" 1m "the full-disk checks"; then
 	for mode in batch each; do
 		rm -rf "${full:?}"/*
 		STATUS=0
@@ -268,7 +258,7 @@ else
 				"$(head -n 5 "$WORK/full.check")"
 		fi
 	done
-	unmount_full
+	unmount_tmpfs "$full"
 	check "full disk: tmpfs unmounted" test ! -e "$full/spool"
 fi
 

@@ -24,12 +24,39 @@ test_count=0
 test_failures=0
 server_pids=()
 
+tmpfs_mounts=()
+
 cleanup() {
-	local pid
+	local pid mount
 	for pid in "${server_pids[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
+	for mount in "${tmpfs_mounts[@]}"; do
+		unmount_tmpfs "$mount"
+	done
 	rm -rf "$WORK"
+}
+
+# mount_tmpfs DIR SIZE WHAT: mount a tmpfs of SIZE on DIR, unmounted on
+# exit; when that is not possible (it needs root), say that the checks
+# of WHAT are skipped and return 1.
+mount_tmpfs() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "# skipping $3: mounting a tmpfs needs root"
+		return 1
+	fi
+	if ! mkdir -p "$1" || ! mount -t tmpfs -o "size=$2" tmpfs "$1"; then
+		echo "# skipping $3: mounting a tmpfs failed"
+		return 1
+	fi
+	tmpfs_mounts+=("$1")
+}
+
+# unmount_tmpfs DIR: unmount DIR if a tmpfs is mounted there.
+unmount_tmpfs() {
+	if mountpoint -q "$1" 2>/dev/null; then
+		umount "$1"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
