@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -69,6 +70,13 @@ slot_run_fail(struct slot_run *run, int status, const struct buf *error)
 	}
 }
 
+/* Returns whether the caller requested a stop. */
+static bool
+slot_job_stopped(const struct slot_job *job)
+{
+	return job->stop != NULL && *job->stop != 0;
+}
+
 /* Renders and writes messages until the slot is done or a thread fails. */
 static void
 slot_thread_work(struct slot_run *run, struct generator *generator,
@@ -79,7 +87,8 @@ slot_thread_work(struct slot_run *run, struct generator *generator,
 	unsigned long index;
 	int status = 0;
 
-	while (status == 0 && !atomic_load(&run->stop)) {
+	while (status == 0 && !atomic_load(&run->stop) &&
+	    !slot_job_stopped(job)) {
 		index = atomic_fetch_add(&run->next, 1);
 		if (index >= job->volume)
 			break;
@@ -200,7 +209,7 @@ slot_renderer_main(void *argument)
 	unsigned long index;
 
 	generator_copy(&generator, job->generator);
-	while (!atomic_load(&run->stop)) {
+	while (!atomic_load(&run->stop) && !slot_job_stopped(job)) {
 		index = atomic_fetch_add(&run->next, 1);
 		if (index >= job->volume)
 			break;

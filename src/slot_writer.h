@@ -8,6 +8,7 @@
 #ifndef SLOT_WRITER_H
 #define SLOT_WRITER_H
 
+#include <signal.h>
 #include <time.h>
 
 #include "buf.h"
@@ -27,6 +28,10 @@ struct slot_job {
 					 * 0, unique in this process */
 	enum maildir_sync_mode sync_mode;
 	unsigned jobs;			/* threads, 1..SLOT_WRITER_JOBS_MAX */
+
+	/* Stop request: when nonzero, no further message is started, and
+	 * the messages written so far still reach new/. May be NULL. */
+	const volatile sig_atomic_t *stop;
 
 	/* Called from one thread after its messages with the slot's count
 	 * so far; may be NULL. */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -589,6 +590,31 @@ spoolgen_print_plan(const struct spoolgen_settings *settings,
 	return 0;
 }
 
+/* The first SIGINT or SIGTERM received, or 0. */
+static volatile sig_atomic_t spoolgen_stop_signal;
+
+static void
+spoolgen_on_stop_signal(int signal_number)
+{
+	spoolgen_stop_signal = signal_number;
+}
+
+/* Makes the first SIGINT or SIGTERM stop the run after the messages in
+ * progress. A second one ends the process at once, as by default. */
+static void
+spoolgen_catch_stop_signals(void)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = spoolgen_on_stop_signal;
+	action.sa_flags = SA_RESTART | SA_RESETHAND;
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGINT, &action, NULL) < 0 ||
+	    sigaction(SIGTERM, &action, NULL) < 0)
+		msg_fatal(EX_OSERR, "sigaction failed: %s", strerror(errno));
+}
+
 static int
 spoolgen_write_slot(const struct spoolgen_settings *settings,
     struct generator *generator, struct traffic_model *model, time_t slot,
@@ -610,6 +636,7 @@ spoolgen_write_slot(const struct spoolgen_settings *settings,
 	job.first_sequence = totals->next_sequence;
 	job.sync_mode = settings->sync_mode;
 	job.jobs = settings->jobs;
+	job.stop = &spoolgen_stop_signal;
 	if (!settings->quiet && isatty(STDERR_FILENO)) {
 		progress.totals = totals;
 		progress.slot = name;
@@ -618,6 +645,12 @@ spoolgen_write_slot(const struct spoolgen_settings *settings,
 		job.progress_context = &progress;
 	}
 	status = slot_write(&job, error);
+	if (status == 0 && spoolgen_stop_signal != 0) {
+		buf_appendf(error, "stopped by SIG%s: slot %s has %lu of its %lu "
+		    "messages", sigabbrev_np(spoolgen_stop_signal), name,
+		    job.written, job.volume);
+		status = EX_TEMPFAIL;
+	}
 	free(path);
 	totals->next_sequence += job.volume;
 	totals->messages += job.written;
@@ -677,6 +710,7 @@ spoolgen_run(struct spoolgen_settings *settings)
 	if (generator.skipped_rows)
 		msg_warn("skipped %zu invalid rows", generator.skipped_rows);
 	gettimeofday(&totals.started, NULL);
+	spoolgen_catch_stop_signals();
 	for (i = 0; i < settings->slot_count && status == 0; i++)
 		status = spoolgen_write_slot(settings, &generator, &model,
 		    first + (time_t) i * 60, &totals, &error);

@@ -69,6 +69,46 @@ check_eq "2,500 messages in batches: exit status" "$STATUS" 0
 check_eq "2,500 messages in batches: files in new/" \
 	"$(count_files "$WORK/batches/$SLOT/new")" 2500
 
+# SIGTERM and SIGINT stop the run after the messages in progress: every
+# message written reaches new/ whole, tmp/ is empty, and the summary and
+# a message give the count, with exit status 75.
+for signal in TERM INT; do
+	for mode in batch none; do
+		name=signal-$signal-$mode
+		STATUS=0
+		"$SPOOLGEN" --spool "$WORK/$name" --slot "$SLOT_TIME" --seed 21 \
+			--volume 500000 --fsync "$mode" --jobs 2 \
+			>"$WORK/$name.out" 2>"$WORK/$name.err" &
+		generator=$!
+		server_pids+=("$generator")
+		for ((i = 0; i < 100; i++)); do
+			[ "$(count_files "$WORK/$name/$SLOT/new")" -gt 0 ] && break
+			sleep 0.1
+		done
+		kill "-$signal" "$generator"
+		wait "$generator" || STATUS=$?
+		written=$(count_files "$WORK/$name/$SLOT/new")
+		check_eq "SIG$signal, --fsync $mode: exit status" "$STATUS" 75
+		check "SIG$signal, --fsync $mode: stopped early" \
+			test "$written" -gt 0 -a "$written" -lt 500000
+		check_eq "SIG$signal, --fsync $mode: tmp/ is empty" \
+			"$(count_files "$WORK/$name/$SLOT/tmp")" 0
+		check "SIG$signal, --fsync $mode: message gives the count" grep -q \
+			"stopped by SIG$signal: slot $SLOT has $written of its 500000 messages" \
+			"$WORK/$name.err"
+		check "SIG$signal, --fsync $mode: summary gives the count" grep -q \
+			"^spoolgen: $written messages" "$WORK/$name.out"
+		if $CHECK messages "$WORK/$name/$SLOT" >"$WORK/$name.check" 2>&1
+		then
+			pass "SIG$signal, --fsync $mode: every message in new/ is whole"
+		else
+			fail "SIG$signal, --fsync $mode: every message in new/ is whole" \
+				"$(head -n 5 "$WORK/$name.check")"
+		fi
+		rm -rf "${WORK:?}/$name"
+	done
+done
+
 for value in never 0 -1 2x 257; do
 	case $value in
 	never) option=--fsync ;;
