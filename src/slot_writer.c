@@ -1,10 +1,12 @@
 /*
  * slot_writer - with one job, the calling thread renders and writes each
- * message in turn. With more, that many threads take message indexes
+ * message in turn. With n jobs, n - 1 more threads take message indexes
  * from one atomic counter, each with its own generator copy, and hand
  * the rendered messages through a queue of at most SLOT_QUEUE_SIZE to
  * the calling thread, which alone creates the files: on ext4, threads
  * creating files in one folder spent most of their time on its locks.
+ * The calling thread renders messages itself whenever the queue is
+ * empty, so n jobs keep n threads busy and no more.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -171,20 +173,23 @@ slot_queue_push(struct slot_run *run, struct buf *message,
 	return 0;
 }
 
-/* Takes the oldest message into message, swapping in its old buffer.
- * Returns -1 when the queue is empty and every renderer has finished. */
+/* Takes the oldest message into message, swapping in its old buffer,
+ * and returns 0. Returns 1 at once when the queue is empty and wait is
+ * false, and -1 when it is empty and every renderer has finished. */
 static int
 slot_queue_pop(struct slot_queue *queue, struct buf *message,
-    unsigned long *index)
+    unsigned long *index, bool wait)
 {
 	struct buf used;
 
 	pthread_mutex_lock(&queue->lock);
-	while (queue->count == 0 && queue->renderers > 0)
+	while (wait && queue->count == 0 && queue->renderers > 0)
 		pthread_cond_wait(&queue->not_empty, &queue->lock);
 	if (queue->count == 0) {
+		int	result = queue->renderers > 0 ? 1 : -1;
+
 		pthread_mutex_unlock(&queue->lock);
-		return -1;
+		return result;
 	}
 	used = *message;
 	*message = queue->messages[queue->head];
@@ -229,18 +234,39 @@ slot_renderer_main(void *argument)
 	return NULL;
 }
 
-/* Writes what the renderers queue until they are done; after a failure
- * the rest is dropped. */
+/*
+ * Writes what the renderers queue until they are done, and renders a
+ * message itself whenever the queue is empty and messages are left.
+ * After a failure the rest is dropped.
+ */
 static void
 slot_writer_work(struct slot_run *run, struct maildir *maildir,
     struct buf *error)
 {
 	struct slot_job *job = run->job;
 	struct buf message = BUF_INIT;
+	struct generator generator;
 	unsigned long index;
-	int status = 0;
+	bool	rendering = true;
+	int	status = 0, taken;
 
-	while (slot_queue_pop(run->queue, &message, &index) == 0) {
+	generator_copy(&generator, job->generator);
+	for (;;) {
+		taken = slot_queue_pop(run->queue, &message, &index,
+		    !rendering);
+		if (taken != 0 && !rendering)
+			break;
+		if (taken != 0) {
+			index = atomic_fetch_add(&run->next, 1);
+			rendering = index < job->volume &&
+			    !atomic_load(&run->stop) && !slot_job_stopped(job);
+			if (!rendering)
+				continue;
+			buf_reset(&message);
+			generator_seed_message(&generator, job->slot, index);
+			generator_compose(&generator, job->slot,
+			    job->utc_offset, &message);
+		}
 		if (status != 0 || atomic_load(&run->stop))
 			continue;
 		status = maildir_deliver(maildir, message.data, message.length,
@@ -255,10 +281,12 @@ slot_writer_work(struct slot_run *run, struct maildir *maildir,
 			job->progress(job->progress_context,
 			    atomic_load(&run->rendered));
 	}
+	generator_free(&generator);
 	buf_free(&message);
 }
 
-/* Runs job->jobs renderers and writes their messages in this thread. */
+/* Runs job->jobs - 1 renderers and writes their messages in this
+ * thread, which renders too. */
 static void
 slot_write_queued(struct slot_run *run, struct slot_thread *threads)
 {
@@ -281,22 +309,17 @@ slot_write_queued(struct slot_run *run, struct slot_thread *threads)
 		return;
 	}
 
-	queue.renderers = run->job->jobs;
-	for (i = 0; i < run->job->jobs; i++, started++)
+	queue.renderers = run->job->jobs - 1;
+	for (i = 0; i < run->job->jobs - 1; i++, started++)
 		if (pthread_create(&threads[i].thread, NULL,
 			slot_renderer_main, &threads[i]) != 0)
 			break;
 
 	/* Renderers may have finished already; count out those never
-	 * started. */
+	 * started. This thread renders on its own if none started. */
 	pthread_mutex_lock(&queue.lock);
-	queue.renderers -= run->job->jobs - started;
+	queue.renderers -= run->job->jobs - 1 - started;
 	pthread_mutex_unlock(&queue.lock);
-	if (started == 0) {
-		buf_appendf(&error, "create a rendering thread: %s",
-		    strerror(errno));
-		slot_run_fail(run, EX_OSERR, &error);
-	}
 	slot_writer_work(run, &maildir, &error);
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i].thread, NULL);
