@@ -64,6 +64,25 @@ tests/unit/test_%: tests/unit/test_%.c src/libspool.a
 	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< src/libspool.a \
 		$(LDLIBS) -lcriterion
 
+# src/build-flags records the compiler and flags of the build in the tree.
+# Its recipe runs on every make but rewrites the file only when the flags
+# differ from it. So a change of SANITIZE, CFLAGS or PREFIX rebuilds every
+# object, the library and every program, and no build mixes objects.
+BUILD_FLAGS = CC=$(CC) CPPFLAGS=$(CPPFLAGS) CFLAGS=$(CFLAGS) \
+	LDFLAGS=$(LDFLAGS) LDLIBS=$(LDLIBS)
+shell_quote = '$(subst ','\'',$(1))'
+
+src/build-flags: FORCE
+	@flags=$(call shell_quote,$(BUILD_FLAGS)); \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$flags" ]; then \
+		printf '%s\n' "$$flags" >$@; \
+	fi
+
+$(MODULE_OBJECTS) $(MAIN_SOURCES:.c=.o) src/libspool.a \
+	$(PROGRAMS) $(UNIT_PROGRAMS): src/build-flags
+
+FORCE:
+
 # Installs what is missing, and only that; apt-get runs only when a
 # package is absent, so a ready machine never needs root here.
 deps:
@@ -146,12 +165,12 @@ install: programs
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 
 clean:
-	rm -f $(PROGRAMS) src/*.o src/*.d src/libspool.a $(UNIT_PROGRAMS) \
-		tests/unit/*.d
+	rm -f $(PROGRAMS) src/*.o src/*.d src/libspool.a src/build-flags \
+		$(UNIT_PROGRAMS) tests/unit/*.d
 	rm -rf fuzz/build
 
 .PHONY: all programs unit-tests deps run check install clean bench fuzz \
-	fuzz-build memcheck bench-inject
+	fuzz-build memcheck bench-inject FORCE
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d
