@@ -1,6 +1,7 @@
 # spoolgen and spoolinject. `make run` builds and runs the main job on the
-# built-in defaults; `make check` runs every test. Both install missing
-# Debian packages first (see `deps`).
+# built-in defaults; `make check` runs every test on the normal build, and
+# `make check-all` runs them with the sanitizers too. All three install
+# missing Debian packages first (see `deps`).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -145,6 +146,20 @@ check: deps
 	$(MAKE) programs unit-tests
 	tests/run $(UNIT_PROGRAMS)
 
+# Runs the suite built with AddressSanitizer and UndefinedBehaviorSanitizer,
+# then on the normal build, which stays in the tree. The second run goes
+# ahead even when the first fails, and either failure fails the target.
+check-all: deps
+	@status=0; \
+	echo "== make check SANITIZE=1"; \
+	$(MAKE) --no-print-directory check SANITIZE=1 || status=1; \
+	echo "== make check"; \
+	$(MAKE) --no-print-directory check SANITIZE= || status=1; \
+	if [ "$$status" -ne 0 ]; then \
+		echo "check-all: failed, see the check lines above"; \
+	fi; \
+	exit $$status
+
 # Compares spoolinject with Postfix's smtp-source on loopback; see
 # bench/spoolinject-bench for its settings. Not part of `check`.
 bench-inject: deps
@@ -169,8 +184,8 @@ clean:
 		$(UNIT_PROGRAMS) tests/unit/*.d
 	rm -rf fuzz/build
 
-.PHONY: all programs unit-tests deps run check install clean bench fuzz \
-	fuzz-build memcheck bench-inject FORCE
+.PHONY: all programs unit-tests deps run check check-all install clean \
+	bench fuzz fuzz-build memcheck bench-inject FORCE
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d
