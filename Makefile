@@ -1,6 +1,7 @@
 # spoolgen and spoolinject. `make run` builds and runs the main job on the
-# built-in defaults; `make check` runs every test. Both install missing
-# Debian packages first (see `deps`).
+# built-in defaults; `make check` runs every test on the normal build, and
+# `make check-all` runs them with the sanitizers too. All three install
+# missing Debian packages first (see `deps`).
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -64,6 +65,25 @@ tests/unit/test_%: tests/unit/test_%.c src/libspool.a
 	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< src/libspool.a \
 		$(LDLIBS) -lcriterion
 
+# src/build-flags records the compiler and flags of the build in the tree.
+# Its recipe runs on every make but rewrites the file only when the flags
+# differ from it. So a change of SANITIZE, CFLAGS or PREFIX rebuilds every
+# object, the library and every program, and no build mixes objects.
+BUILD_FLAGS = CC=$(CC) CPPFLAGS=$(CPPFLAGS) CFLAGS=$(CFLAGS) \
+	LDFLAGS=$(LDFLAGS) LDLIBS=$(LDLIBS)
+shell_quote = '$(subst ','\'',$(1))'
+
+src/build-flags: FORCE
+	@flags=$(call shell_quote,$(BUILD_FLAGS)); \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$flags" ]; then \
+		printf '%s\n' "$$flags" >$@; \
+	fi
+
+$(MODULE_OBJECTS) $(MAIN_SOURCES:.c=.o) src/libspool.a \
+	$(PROGRAMS) $(UNIT_PROGRAMS): src/build-flags
+
+FORCE:
+
 # Installs what is missing, and only that; apt-get runs only when a
 # package is absent, so a ready machine never needs root here.
 deps:
@@ -126,6 +146,20 @@ check: deps
 	$(MAKE) programs unit-tests
 	tests/run $(UNIT_PROGRAMS)
 
+# Runs the suite built with AddressSanitizer and UndefinedBehaviorSanitizer,
+# then on the normal build, which stays in the tree. The second run goes
+# ahead even when the first fails, and either failure fails the target.
+check-all: deps
+	@status=0; \
+	echo "== make check SANITIZE=1"; \
+	$(MAKE) --no-print-directory check SANITIZE=1 || status=1; \
+	echo "== make check"; \
+	$(MAKE) --no-print-directory check SANITIZE= || status=1; \
+	if [ "$$status" -ne 0 ]; then \
+		echo "check-all: failed, see the check lines above"; \
+	fi; \
+	exit $$status
+
 # Compares spoolinject with Postfix's smtp-source on loopback; see
 # bench/spoolinject-bench for its settings. Not part of `check`.
 bench-inject: deps
@@ -146,12 +180,12 @@ install: programs
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 
 clean:
-	rm -f $(PROGRAMS) src/*.o src/*.d src/libspool.a $(UNIT_PROGRAMS) \
-		tests/unit/*.d
+	rm -f $(PROGRAMS) src/*.o src/*.d src/libspool.a src/build-flags \
+		$(UNIT_PROGRAMS) tests/unit/*.d
 	rm -rf fuzz/build
 
-.PHONY: all programs unit-tests deps run check install clean bench fuzz \
-	fuzz-build memcheck bench-inject
+.PHONY: all programs unit-tests deps run check check-all install clean \
+	bench fuzz fuzz-build memcheck bench-inject FORCE
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d
