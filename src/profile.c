@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "input_file.h"
 #include "msg.h"
 #include "profile.h"
 
@@ -83,17 +84,15 @@ int
 profile_load(const char *path, double **weights, size_t *count,
     struct buf *error)
 {
-	FILE *file = fopen(path, "r");
+	FILE *file = input_file_fopen(NULL, path, error);
 	size_t capacity = 0, line_number = 0;
 	char *line = NULL;
 	int status = 0;
 
 	*weights = xcalloc(PROFILE_MAX_WEIGHTS, sizeof(double));
 	*count = 0;
-	if (file == NULL) {
-		buf_appendf(error, "open %s: %s", path, strerror(errno));
+	if (file == NULL)
 		return EX_NOINPUT;
-	}
 	errno = 0;
 	while (status == 0 && getline(&line, &capacity, file) >= 0) {
 		line_number++;

@@ -30,6 +30,7 @@
 #include "event_set.h"
 #include "follow.h"
 #include "inject_queue.h"
+#include "input_file.h"
 #include "msg.h"
 #include "sendmail_pool.h"
 #include "smtp_auth.h"
@@ -552,13 +553,14 @@ settings_apply_secure(struct settings *settings, int option, char *value)
 static char *
 read_password_file(const char *path)
 {
-	FILE   *file = fopen(path, "r");
+	struct buf error = BUF_INIT;
+	FILE   *file = input_file_fopen("--auth-pass-file", path, &error);
 	char   *line = NULL;
 	size_t	size = 0;
 	ssize_t	length;
 
 	if (file == NULL)
-		msg_fatal(EX_NOINPUT, "open password file %s: %m", path);
+		msg_fatal(EX_NOINPUT, "%s", error.data);
 	length = getline(&line, &size, file);
 	fclose(file);
 	if (length > 0 && line[length - 1] == '\n')
@@ -568,6 +570,20 @@ read_password_file(const char *path)
 	if (length <= 0)
 		msg_fatal(EX_DATAERR, "password file %s: the first line is empty", path);
 	return line;
+}
+
+/* Checks that the --tls-ca file is a readable regular file. The TLS
+ * context is built after SIGINT and SIGTERM are blocked, so a missing
+ * file is reported here, with EX_NOINPUT, before they are. */
+static void
+check_ca_file(const char *path)
+{
+	struct buf error = BUF_INIT;
+	int	fd = input_file_open("--tls-ca", path, 0, NULL, &error);
+
+	if (fd < 0)
+		msg_fatal(EX_NOINPUT, "%s", error.data);
+	close(fd);
 }
 
 /* Checks the TLS and AUTH options together and finds the password. */
@@ -580,6 +596,8 @@ settings_check_secure(struct settings *settings)
 		usage_error("--tls-verify needs TLS, but --starttls is never");
 	if (settings->tls_ca_file != NULL && !settings->tls_verify)
 		usage_error("--tls-ca is used only with --tls-verify");
+	if (settings->tls_ca_file != NULL)
+		check_ca_file(settings->tls_ca_file);
 	if (settings->auth_user == NULL) {
 		if (settings->auth_password_file != NULL ||
 		    settings->auth_password != NULL)

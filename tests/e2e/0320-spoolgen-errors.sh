@@ -70,7 +70,7 @@ mkdir "$WORK/folder"
 run names-folder --volume 1 --first-names "$WORK/folder"
 check_eq "names file is a folder: exit status" "$STATUS" 66
 check_err "names file is a folder: message" names-folder \
-	"read $WORK/folder: Is a directory"
+	"$WORK/folder: is a directory: expected a regular file"
 
 printf '\xef\xbb\xbfANNA 1.0\n' >"$WORK/bom-names.txt"
 run bom-names --volume 3 --seed 1 --first-names "$WORK/bom-names.txt"
@@ -102,6 +102,20 @@ STATUS=0
 	>"$WORK/last.out" 2>&1 || STATUS=$?
 check_eq "last two slots of year 9999" "$(tr '\n' ' ' <"$WORK/last.out")" \
 	"99991231T2358Z 1 99991231T2359Z 1 "
+
+# A FIFO as an input file is rejected at once instead of blocking in
+# open(); timeout ends a run that blocks.
+mkfifo "$WORK/fifo"
+for option in --bounces --sender-subjects --html-content --txt-content \
+	--first-names --last-names --domain-groups --profile; do
+	STATUS=0
+	timeout -s KILL 20 "$SPOOLGEN" --spool "$WORK/fifo-spool" \
+		--slot "$SLOT_TIME" --quiet --volume 1 "$option" "$WORK/fifo" \
+		>/dev/null 2>"$WORK/fifo.err" </dev/null || STATUS=$?
+	check_eq "FIFO as $option: exit status" "$STATUS" 66
+	check_err "FIFO as $option: message" fifo \
+		"$WORK/fifo: is not a regular file: expected a regular file"
+done
 
 STATUS=0
 "$SPOOLGEN" --bogus >/dev/null 2>"$WORK/bogus.err" || STATUS=$?

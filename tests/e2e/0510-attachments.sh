@@ -158,6 +158,15 @@ run directory --spool "$WORK/x" --volume 1 --attach "$files"
 check_eq "directory as attachment: exit status" "$STATUS" 66
 check "directory as attachment: message" \
 	grep -q "attachment $files: is a directory" "$WORK/directory.err"
+mkfifo "$WORK/fifo"
+STATUS=0
+timeout -s KILL 20 "$SPOOLGEN" --quiet --slot "$SLOT_TIME" --spool "$WORK/x" \
+	--volume 1 --attach "$WORK/fifo" >/dev/null 2>"$WORK/fifo.err" \
+	|| STATUS=$?
+check_eq "FIFO as attachment: exit status" "$STATUS" 66
+check "FIFO as attachment: message" grep -q -F \
+	"attachment $WORK/fifo: is not a regular file: expected a regular file" \
+	"$WORK/fifo.err"
 if [ "$(id -u)" != 0 ]; then
 	cp "$files/notes.txt" "$WORK/locked.txt"
 	chmod 000 "$WORK/locked.txt"
