@@ -572,6 +572,24 @@ read_password_file(const char *path)
 	return line;
 }
 
+/* Removes PASSWORD_VARIABLE from the environment and wipes its text, so
+ * that no --sendmail child and no reader of /proc/PID/environ gets it.
+ * Returns a copy of a non-empty value, else NULL. */
+static char *
+take_password_variable(void)
+{
+	char   *variable = getenv(PASSWORD_VARIABLE);
+	char   *password = NULL;
+
+	if (variable == NULL)
+		return NULL;
+	if (variable[0] != '\0')
+		password = xstrdup(variable);
+	explicit_bzero(variable, strlen(variable));
+	unsetenv(PASSWORD_VARIABLE);
+	return password;
+}
+
 /* Checks that the --tls-ca file is a readable regular file. The TLS
  * context is built after SIGINT and SIGTERM are blocked, so a missing
  * file is reported here, with EX_NOINPUT, before they are. */
@@ -590,7 +608,7 @@ check_ca_file(const char *path)
 static void
 settings_check_secure(struct settings *settings)
 {
-	char   *variable = getenv(PASSWORD_VARIABLE);
+	char   *variable = take_password_variable();
 
 	if (settings->tls_policy == SMTP_TLS_NEVER && settings->tls_verify)
 		usage_error("--tls-verify needs TLS, but --starttls is never");
@@ -602,6 +620,7 @@ settings_check_secure(struct settings *settings)
 		if (settings->auth_password_file != NULL ||
 		    settings->auth_password != NULL)
 			usage_error("a password was given without --auth-user");
+		smtp_auth_free_secret(variable);
 		return;
 	}
 	if (settings->auth_password_file != NULL &&
@@ -610,9 +629,11 @@ settings_check_secure(struct settings *settings)
 	if (settings->auth_password_file != NULL)
 		settings->auth_password =
 		    read_password_file(settings->auth_password_file);
-	else if (settings->auth_password == NULL && variable != NULL &&
-	    variable[0] != '\0')
-		settings->auth_password = xstrdup(variable);
+	if (settings->auth_password == NULL) {
+		settings->auth_password = variable;
+		variable = NULL;
+	}
+	smtp_auth_free_secret(variable);
 	if (settings->auth_password == NULL)
 		usage_error("--auth-user needs a password: --auth-pass-file FILE or the environment variable %s", PASSWORD_VARIABLE);
 }
