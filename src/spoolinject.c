@@ -267,8 +267,9 @@ parse_unix_server(struct settings *settings, const char *path)
 	settings->port = xstrdup("");
 }
 
-/* Splits HOST[:PORT], [ADDRESS][:PORT] or a bare IPv6 address, or takes
- * unix:PATH. */
+/* Splits HOST[:PORT] or [ADDRESS][:PORT], or takes unix:PATH. An IPv6
+ * address without brackets is rejected, because its last group could be
+ * a port. */
 static void
 parse_server(struct settings *settings, const char *text)
 {
@@ -288,7 +289,9 @@ parse_server(struct settings *settings, const char *text)
 			usage_error("invalid --server value \"%s\": expected HOST[:PORT] or [ADDRESS][:PORT]", text);
 		settings->host = xstrndup(text + 1, (size_t)(close - text - 1));
 		port = close[1] == ':' ? close + 2 : NULL;
-	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+	} else if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+		usage_error("invalid --server value \"%s\": write an IPv6 address in brackets: [ADDRESS]:PORT, such as [::1]:25", text);
+	} else if (colon != NULL) {
 		settings->host = xstrndup(text, (size_t)(colon - text));
 		port = colon + 1;
 	} else {

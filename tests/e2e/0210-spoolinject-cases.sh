@@ -483,6 +483,13 @@ inject --server "[::1" "$RUN"
 check_eq "usage: unclosed bracket status" "$STATUS" 64
 inject --server "host:99999" "$RUN"
 check_eq "usage: port out of range status" "$STATUS" 64
+for server in ::1:20300 ::1 fe80::1:25; do
+	inject --server "$server" "$RUN"
+	check_eq "usage: IPv6 $server without brackets status" "$STATUS" 64
+	check "usage: IPv6 $server without brackets explained" grep -q -F \
+		"invalid --server value \"$server\": write an IPv6 address in brackets: [ADDRESS]:PORT" \
+		"$RUN/stderr"
+done
 inject --frobnicate "$RUN"
 check_eq "usage: unknown option status" "$STATUS" 64
 inject
