@@ -199,19 +199,21 @@ spoolgen_usage_error(const char *format, const char *value)
 	exit(EX_USAGE);
 }
 
+/* Parses a decimal whole number from minimum to maximum, or exits. */
 static unsigned long long
 spoolgen_parse_count(const char *option, const char *text,
-    unsigned long long maximum)
+    unsigned long long minimum, unsigned long long maximum)
 {
 	unsigned long long value;
 	char *end;
 
 	errno = 0;
 	value = strtoull(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end || errno || value > maximum) {
+	if (text[0] < '0' || text[0] > '9' || *end || errno || value < minimum
+	    || value > maximum) {
 		fprintf(stderr, "%s: invalid %s \"%s\": expected a whole "
-		    "number from 0 to %llu\n%s", msg_program(), option, text,
-		    maximum, spoolgen_usage);
+		    "number from %llu to %llu\n%s", msg_program(), option, text,
+		    minimum, maximum, spoolgen_usage);
 		exit(EX_USAGE);
 	}
 	return value;
@@ -369,7 +371,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_SLOT: settings->slot_text = value; break;
 	case OPTION_SLOTS:
 		settings->slot_count = spoolgen_parse_count("--slots", value,
-		    SPOOLGEN_MAX_SLOTS);
+		    1, SPOOLGEN_MAX_SLOTS);
 		settings->slots_given = 1;
 		break;
 	case OPTION_UNTIL: settings->until_text = value; break;
@@ -388,11 +390,11 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 		break;
 	case OPTION_DAILY_VOLUME:
 		settings->daily_volume = (long long) spoolgen_parse_count(
-		    "--daily-volume", value, 1000000000000ULL);
+		    "--daily-volume", value, 0, 1000000000000ULL);
 		break;
 	case OPTION_VOLUME:
 		settings->volume = (long long) spoolgen_parse_count("--volume",
-		    value, 1000000000ULL);
+		    value, 0, 1000000000ULL);
 		break;
 	case OPTION_YAHOO_BACKOFF:
 		config->yahoo_backoff = spoolgen_parse_probability(
@@ -407,7 +409,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_DOMAIN_GROUPS: config->domain_groups_path = value; break;
 	case OPTION_ADD_HEADER: spoolgen_add_header(settings, value); break;
 	case OPTION_SEED:
-		config->seed = spoolgen_parse_count("--seed", value,
+		config->seed = spoolgen_parse_count("--seed", value, 0,
 		    ULLONG_MAX);
 		config->seeded = 1;
 		break;
@@ -424,7 +426,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_FSYNC: spoolgen_parse_sync_mode(settings, value); break;
 	case OPTION_JOBS:
 		settings->jobs = (unsigned) spoolgen_parse_count("--jobs",
-		    value, SLOT_WRITER_JOBS_MAX);
+		    value, 1, SLOT_WRITER_JOBS_MAX);
 		break;
 	case OPTION_HELP:
 		spoolgen_help();
@@ -460,8 +462,6 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 	if ((settings->daily_volume < 0) == (settings->volume < 0))
 		spoolgen_usage_error("%s", "give exactly one of --daily-volume "
 		    "N and --volume N");
-	if (settings->slot_count == 0)
-		spoolgen_usage_error("%s", "--slots must be at least 1");
 	if (settings->slots_given && settings->until_text)
 		spoolgen_usage_error("%s", "give at most one of --slots N and "
 		    "--until TIME");
@@ -471,8 +471,6 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 		    "DIR");
 	if (!settings->attach_rate_given)
 		settings->generator.attach_rate = 1;
-	if (settings->jobs == 0)
-		spoolgen_usage_error("%s", "--jobs must be at least 1");
 	settings->generator.extra_headers = settings->headers;
 	settings->generator.extra_header_count = settings->header_count;
 	spoolgen_default_paths(settings);

@@ -103,6 +103,23 @@ STATUS=0
 check_eq "last two slots of year 9999" "$(tr '\n' ' ' <"$WORK/last.out")" \
 	"99991231T2358Z 1 99991231T2359Z 1 "
 
+# Each number option's message gives the range that it accepts.
+while read -r option value range; do
+	run "range$option" --volume 1 --plan "$option" "$value"
+	check_eq "$option $value: exit status" "$STATUS" 64
+	check_err "$option $value: message gives the range" "range$option" \
+		"invalid $option \"$value\": expected a whole number from $range"
+done <<'EOF'
+--jobs 0 1 to 256
+--jobs 257 1 to 256
+--slots 0 1 to 10000000
+--slots 10000001 1 to 10000000
+--seed -1 0 to 18446744073709551615
+EOF
+run volume-range --volume 1000000001 --plan
+check_err "--volume 1000000001: message gives the range" volume-range \
+	"invalid --volume \"1000000001\": expected a whole number from 0 to 1000000000"
+
 # A FIFO as an input file is rejected at once instead of blocking in
 # open(); timeout ends a run that blocks.
 mkfifo "$WORK/fifo"
