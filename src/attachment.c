@@ -164,9 +164,15 @@ attachment_load_directory(struct attachment_loader *loader,
 	}
 	for (i = 0; i < count; i++) {
 		path = xasprintf("%s/%s", directory, entries[i]->d_name);
-		if (result == 0 && stat(path, &status) == 0
-		    && S_ISREG(status.st_mode))
-			result = attachment_load_file(loader, pool, path, 0);
+		if (result == 0 && lstat(path, &status) == 0) {
+			if (S_ISLNK(status.st_mode))
+				msg_warn("attachment folder %s: skipping %s: "
+				    "a symbolic link may lead out of the "
+				    "folder", directory, entries[i]->d_name);
+			else if (S_ISREG(status.st_mode))
+				result = attachment_load_file(loader, pool,
+				    path, O_NOFOLLOW);
+		}
 		free(path);
 		free(entries[i]);
 	}
