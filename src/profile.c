@@ -2,6 +2,7 @@
  * profile - the --profile file reader. It reads line by line and stops
  * at the 1441st number, but each line is read whole into memory.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,12 +23,18 @@ profile_add_word(const char *path, size_t line_number, const char *word,
 {
 	char *end;
 	double value;
+	int decimal;
 
+	/* strtod() also reads hexadecimal such as 0x10, a sign, "inf" and
+	 * "nan"; a weight is plain decimal, with an optional exponent. */
+	decimal = (isdigit((unsigned char) word[0]) || word[0] == '.')
+	    && strpbrk(word, "xX") == NULL;
 	errno = 0;
 	value = strtod(word, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(value) || value < 0) {
+	if (!decimal || *end != '\0' || errno == ERANGE || !isfinite(value)
+	    || value < 0) {
 		buf_appendf(error, "%s:%zu: invalid weight \"%s\": expected a "
-		    "number of at least 0, such as 12 or 0.5", path,
+		    "decimal number of at least 0, such as 12 or 0.5", path,
 		    line_number, word);
 		return EX_DATAERR;
 	}
