@@ -631,10 +631,10 @@ spoolgen_print_summary(const struct spoolgen_totals *totals)
 
 	if (totals->progress_shown)
 		fprintf(stderr, "\r\033[K");
-	printf("%s: %llu messages, %.1f MB, %lu slot%s, %.2f s, "
+	printf("%s: %llu message%s, %.1f MB, %lu slot%s, %.2f s, "
 	    "%.0f messages/s\n", msg_program(), totals->messages,
-	    (double) totals->bytes / 1e6, totals->slots,
-	    totals->slots == 1 ? "" : "s", elapsed,
+	    totals->messages == 1 ? "" : "s", (double) totals->bytes / 1e6,
+	    totals->slots, totals->slots == 1 ? "" : "s", elapsed,
 	    elapsed > 0 ? (double) totals->messages / elapsed : 0.0);
 }
 
@@ -681,8 +681,10 @@ spoolgen_run(struct spoolgen_settings *settings)
 	if (!settings->quiet)
 		spoolgen_print_summary(&totals);
 	if (status != 0)
-		msg_fatal(status, "%s; the %llu messages already written are "
-		    "complete", error.data, totals.messages);
+		msg_fatal(status, "%s; the %llu message%s already written %s "
+		    "complete", error.data, totals.messages,
+		    totals.messages == 1 ? "" : "s",
+		    totals.messages == 1 ? "is" : "are");
 	generator_free(&generator);
 	traffic_model_free(&model);
 	buf_free(&error);
