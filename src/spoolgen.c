@@ -435,8 +435,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 			    strerror(errno));
 		exit(0);
 	default:
-		fprintf(stderr, "%s", spoolgen_usage);
-		exit(EX_USAGE);
+		msg_panic("option value %d has no case", option);
 	}
 }
 
@@ -454,9 +453,15 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 	settings->jobs = 1;
 	settings->generator.yahoo_backoff = -1;
 	settings->generator.zone = TRAFFIC_DEFAULT_ZONE;
-	while ((option = getopt_long(argc, argv, "", spoolgen_options,
-		    NULL)) != -1)
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, ":", spoolgen_options,
+		    NULL)) != -1) {
+		if (option == '?' || option == ':')
+			spoolgen_usage_error("%s",
+			    msg_option_problem(option, argv,
+			    spoolgen_options));
 		spoolgen_parse_option(settings, option, optarg);
+	}
 	if (optind < argc)
 		spoolgen_usage_error("unexpected argument \"%s\"", argv[optind]);
 	if ((settings->daily_volume < 0) == (settings->volume < 0))
@@ -699,7 +704,6 @@ main(int argc, char **argv)
 	size_t i;
 
 	msg_init(argv[0]);
-	argv[0] = (char *) msg_program();	/* for getopt's messages */
 	spoolgen_parse_arguments(&settings, argc, argv);
 	status = spoolgen_run(&settings);
 	for (i = 0; i < settings.header_count; i++) {

@@ -835,9 +835,14 @@ settings_parse(struct settings *settings, int argc, char **argv)
 	int	option;
 
 	settings_defaults(settings);
-	opterr = 1;
-	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1)
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, ":", long_options, NULL)) !=
+	    -1) {
+		if (option == '?' || option == ':')
+			usage_error("%s", msg_option_problem(option, argv,
+			    long_options));
 		settings_apply(settings, option, optarg);
+	}
 	if (optind >= argc)
 		usage_error("no Maildir or spool folder given");
 	settings_check_secure(settings);

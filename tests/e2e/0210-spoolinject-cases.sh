@@ -492,6 +492,16 @@ for server in ::1:20300 ::1 fe80::1:25; do
 done
 inject --frobnicate "$RUN"
 check_eq "usage: unknown option status" "$STATUS" 64
+check_eq "usage: unknown option named" "$(head -n 1 "$RUN/stderr")" \
+	"spoolinject: unknown option --frobnicate"
+inject -h
+check_eq "usage: -h status" "$STATUS" 64
+check_eq "usage: -h named without the path" "$(head -n 1 "$RUN/stderr")" \
+	"spoolinject: unknown option -h"
+inject "$RUN" --server
+check_eq "usage: missing value status" "$STATUS" 64
+check_eq "usage: missing value named" "$(head -n 1 "$RUN/stderr")" \
+	"spoolinject: option --server needs a value"
 inject
 check_eq "usage: no folder status" "$STATUS" 64
 inject --help

@@ -138,8 +138,21 @@ STATUS=0
 "$SPOOLGEN" --bogus >/dev/null 2>"$WORK/bogus.err" || STATUS=$?
 check_eq "unknown option: exit status" "$STATUS" 64
 check_eq "unknown option: message" "$(head -n 1 "$WORK/bogus.err")" \
-	"spoolgen: unrecognized option '--bogus'"
-
+	"spoolgen: unknown option --bogus"
+# check_option_error ARGUMENT MESSAGE: spoolgen ARGUMENT exits 64 and
+# prints MESSAGE, prefixed with the program name only, then the usage.
+check_option_error() {
+	STATUS=0
+	"$SPOOLGEN" "$1" >/dev/null 2>"$WORK/option.err" || STATUS=$?
+	check_eq "$1: exit status" "$STATUS" 64
+	check_eq "$1: message" "$(head -n 1 "$WORK/option.err")" "spoolgen: $2"
+	check "$1: usage follows" grep -q '^usage: spoolgen ' "$WORK/option.err"
+}
+check_option_error -h "unknown option -h"
+check_option_error --jobs "option --jobs needs a value"
+check_option_error --help=yes "option --help takes no value"
+check_option_error --s \
+	"ambiguous option --s: it starts 6 option names; write more of the name"
 STATUS=0
 "$SPOOLGEN" --help >/dev/full 2>/dev/null || STATUS=$?
 check_eq "--help to a full device: exit status" "$STATUS" 74
