@@ -65,7 +65,7 @@ enum spoolgen_option {
 	OPTION_ADD_HEADER, OPTION_SEED, OPTION_PLAN, OPTION_SKIP_BAD_ROWS,
 	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP, OPTION_BOUNCE_WEIGHTS,
 	OPTION_UNTIL, OPTION_PROFILE, OPTION_ATTACH, OPTION_ATTACH_DIR,
-	OPTION_ATTACH_RATE, OPTION_FSYNC, OPTION_JOBS,
+	OPTION_ATTACH_RATE, OPTION_FSYNC, OPTION_JOBS, OPTION_VERSION,
 };
 
 static const struct option spoolgen_options[] = {
@@ -97,6 +97,7 @@ static const struct option spoolgen_options[] = {
 	{"help", no_argument, NULL, OPTION_HELP},
 	{"fsync", required_argument, NULL, OPTION_FSYNC},
 	{"jobs", required_argument, NULL, OPTION_JOBS},
+	{"version", no_argument, NULL, OPTION_VERSION},
 	{NULL, 0, NULL, 0},
 };
 
@@ -178,7 +179,8 @@ spoolgen_help(void)
 	    "                         each (per file)\n"
 	    "  --jobs N               render in N threads (default: 1)\n"
 	    "  --quiet                no progress line and no summary\n"
-	    "  --help                 show this help\n\n"
+	    "  --help                 show this help\n"
+	    "  --version              print the version\n\n"
 	    "Placeholders in templates: {{top}} {{x_job}} {{name}} {{from_name}}\n"
 	    "{{from_addr}} {{first_name}} {{last_name}} {{to_name}} {{to_addr}}\n"
 	    "{{subject}} {{date}} {{message_id}}.\n"
@@ -429,7 +431,11 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 		    value, 1, SLOT_WRITER_JOBS_MAX);
 		break;
 	case OPTION_HELP:
-		spoolgen_help();
+	case OPTION_VERSION:
+		if (option == OPTION_HELP)
+			spoolgen_help();
+		else
+			printf("spoolgen %s\n", VERSION);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			msg_fatal(EX_IOERR, "write standard output: %s",
 			    strerror(errno));

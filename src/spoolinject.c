@@ -206,6 +206,7 @@ static const struct option_help {
 	{ "--max-procs N", { "sendmail processes at once (default: the",
 	    "number of online processors)" } },
 	{ "--help", { "print this help and exit" } },
+	{ "--version", { "print the version and exit" } },
 };
 
 static void
@@ -449,7 +450,8 @@ enum option_id {
 	OPTION_SENDMAIL,
 	OPTION_SENDMAIL_PATH,
 	OPTION_SENDMAIL_ARG,
-	OPTION_MAX_PROCS
+	OPTION_MAX_PROCS,
+	OPTION_VERSION
 };
 
 static const struct option long_options[] = {
@@ -483,6 +485,7 @@ static const struct option long_options[] = {
 	{ "sendmail-path", required_argument, NULL, OPTION_SENDMAIL_PATH },
 	{ "sendmail-arg", required_argument, NULL, OPTION_SENDMAIL_ARG },
 	{ "max-procs", required_argument, NULL, OPTION_MAX_PROCS },
+	{ "version", no_argument, NULL, OPTION_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -795,6 +798,9 @@ settings_apply(struct settings *settings, int option, char *value)
 		break;
 	case OPTION_HELP:
 		print_help();
+		exit(EX_OK);
+	case OPTION_VERSION:
+		printf("spoolinject %s\n", VERSION);
 		exit(EX_OK);
 	default:
 		usage_error(NULL);

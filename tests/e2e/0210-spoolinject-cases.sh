@@ -502,6 +502,10 @@ inject "$RUN" --server
 check_eq "usage: missing value status" "$STATUS" 64
 check_eq "usage: missing value named" "$(head -n 1 "$RUN/stderr")" \
 	"spoolinject: option --server needs a value"
+inject --version
+check_eq "usage: --version status" "$STATUS" 0
+check_eq "usage: --version output" "$(cat "$RUN/stdout")" \
+	"spoolinject $(sed -n 's/^VERSION = //p' "$TOP/Makefile")"
 inject
 check_eq "usage: no folder status" "$STATUS" 64
 inject --help

@@ -154,6 +154,12 @@ check_option_error --help=yes "option --help takes no value"
 check_option_error --s \
 	"ambiguous option --s: it starts 6 option names; write more of the name"
 STATUS=0
+"$SPOOLGEN" --version >"$WORK/version.out" 2>&1 || STATUS=$?
+check_eq "--version: exit status" "$STATUS" 0
+check_eq "--version: output" "$(cat "$WORK/version.out")" \
+	"spoolgen $(sed -n 's/^VERSION = //p' "$TOP/Makefile")"
+
+STATUS=0
 "$SPOOLGEN" --help >/dev/full 2>/dev/null || STATUS=$?
 check_eq "--help to a full device: exit status" "$STATUS" 74
 
