@@ -23,10 +23,13 @@ DEB_PACKAGES = build-essential pkg-config libgmime-3.0-dev libcsv-dev \
 # The spoolinject benchmark also needs GNU time for /usr/bin/time.
 BENCH_INJECT_PACKAGES = time
 
+# The version that spoolgen --version and spoolinject --version print.
+VERSION = 0.1.0
+
 PKGS = gmime-3.0 libmagic openssl
 override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
-	-DSPOOLGEN_DATADIR='"$(DATADIR)"'
+	-DSPOOLGEN_DATADIR='"$(DATADIR)"' -DVERSION='"$(VERSION)"'
 LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
 ifeq ($(SANITIZE),1)
@@ -50,6 +53,9 @@ all: deps
 programs: $(PROGRAMS)
 
 unit-tests: $(UNIT_PROGRAMS)
+
+# The programs print $(VERSION), so a new one rebuilds them.
+src/spoolgen.o src/spoolinject.o: Makefile
 
 spoolgen: src/spoolgen.o src/libspool.a
 	$(CC) $(LDFLAGS) -o $@ src/spoolgen.o src/libspool.a $(LDLIBS)

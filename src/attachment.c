@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "attachment.h"
+#include "input_file.h"
 #include "msg.h"
 
 static const char *
@@ -62,31 +63,18 @@ attachment_read_all(int fd, const char *path, size_t size,
 	return 0;
 }
 
-/* Checks that the open file is regular and small enough. */
+/* Checks that a file of file_size bytes is small enough. */
 static int
-attachment_check_file(struct attachment_loader *loader, int fd,
-    const char *path, size_t *size)
+attachment_check_size(struct attachment_loader *loader, const char *path,
+    off_t file_size, size_t *size)
 {
-	struct stat status;
-
-	if (fstat(fd, &status) < 0) {
-		buf_appendf(loader->error, "stat %s: %s", path,
-		    strerror(errno));
-		return EX_NOINPUT;
-	}
-	if (!S_ISREG(status.st_mode)) {
-		buf_appendf(loader->error, "attachment %s: %s: expected a "
-		    "regular file", path, S_ISDIR(status.st_mode)
-		    ? "is a directory" : "is not a regular file");
-		return EX_NOINPUT;
-	}
-	if (status.st_size > ATTACHMENT_MAX_SIZE) {
+	if (file_size > ATTACHMENT_MAX_SIZE) {
 		buf_appendf(loader->error, "attachment %s is %lld bytes: an "
 		    "attachment may be at most %d bytes (25 MB)", path,
-		    (long long) status.st_size, ATTACHMENT_MAX_SIZE);
+		    (long long) file_size, ATTACHMENT_MAX_SIZE);
 		return EX_DATAERR;
 	}
-	*size = (size_t) status.st_size;
+	*size = (size_t) file_size;
 	if (loader->total_length + *size > ATTACHMENT_TOTAL_MAX) {
 		buf_appendf(loader->error, "attachment %s: the attachments "
 		    "add up to more than %d bytes (250 MB); attach fewer "
@@ -119,20 +107,21 @@ attachment_describe(struct attachment_loader *loader, const char *path,
 	return 0;
 }
 
+/* Adds the file at path to list; extra_flags go to open(). */
 static int
 attachment_load_file(struct attachment_loader *loader,
-    struct attachment_list *list, const char *path)
+    struct attachment_list *list, const char *path, int extra_flags)
 {
 	struct attachment *item;
+	off_t file_size;
 	size_t size;
 	int fd, status;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		buf_appendf(loader->error, "open attachment %s: %s", path,
-		    strerror(errno));
+	if ((fd = input_file_open("attachment", path, extra_flags, &file_size,
+	    loader->error)) < 0)
 		return EX_NOINPUT;
-	}
-	if ((status = attachment_check_file(loader, fd, path, &size)) != 0) {
+	if ((status = attachment_check_size(loader, path, file_size,
+	    &size)) != 0) {
 		close(fd);
 		return status;
 	}
@@ -175,9 +164,15 @@ attachment_load_directory(struct attachment_loader *loader,
 	}
 	for (i = 0; i < count; i++) {
 		path = xasprintf("%s/%s", directory, entries[i]->d_name);
-		if (result == 0 && stat(path, &status) == 0
-		    && S_ISREG(status.st_mode))
-			result = attachment_load_file(loader, pool, path);
+		if (result == 0 && lstat(path, &status) == 0) {
+			if (S_ISLNK(status.st_mode))
+				msg_warn("attachment folder %s: skipping %s: "
+				    "a symbolic link may lead out of the "
+				    "folder", directory, entries[i]->d_name);
+			else if (S_ISREG(status.st_mode))
+				result = attachment_load_file(loader, pool,
+				    path, O_NOFOLLOW);
+		}
 		free(path);
 		free(entries[i]);
 	}
@@ -212,7 +207,7 @@ attachment_lists_load(struct attachment_list *fixed,
 		return EX_OSFILE;
 	}
 	for (i = 0; i < path_count && status == 0; i++)
-		status = attachment_load_file(&loader, fixed, paths[i]);
+		status = attachment_load_file(&loader, fixed, paths[i], 0);
 	if (status == 0 && directory != NULL)
 		status = attachment_load_directory(&loader, pool, directory);
 	magic_close(loader.magic);

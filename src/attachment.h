@@ -34,7 +34,8 @@ struct attachment_list {
 /*
  * Reads each of the path_count files in paths into fixed, and each
  * regular file in directory (when it is not NULL; names starting with
- * '.' are skipped) into pool, sorted by name. Returns 0 on success.
+ * '.' are skipped, and symbolic links with a warning) into pool, sorted
+ * by name. Returns 0 on success.
  * Returns EX_NOINPUT when a file is missing, unreadable or not a regular
  * file, or when the directory has no regular file. Returns EX_DATAERR
  * when a file is over ATTACHMENT_MAX_SIZE or all of them are over

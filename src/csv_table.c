@@ -13,6 +13,7 @@
 #include <sysexits.h>
 
 #include "csv_table.h"
+#include "input_file.h"
 #include "msg.h"
 
 #define CSV_TABLE_FIELD_BLOCK	(1024 * 1024)
@@ -183,10 +184,8 @@ csv_table_read(struct csv_table *table, const char *path, struct buf *error)
 	int status;
 
 	memset(table, 0, sizeof(*table));
-	if ((file = fopen(path, "rb")) == NULL) {
-		buf_appendf(error, "open %s: %s", path, strerror(errno));
+	if ((file = input_file_fopen(NULL, path, error)) == NULL)
 		return EX_NOINPUT;
-	}
 	while ((count = fread(chunk, 1, sizeof(chunk), file)) > 0)
 		buf_append(&content, chunk, count);
 	if (ferror(file)) {

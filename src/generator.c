@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "generator.h"
+#include "input_file.h"
 #include "msg.h"
 
 const char *const body_placeholder_names[] = {
@@ -26,12 +27,10 @@ generator_read_file(const char *path, struct buf *content, struct buf *error)
 {
 	char chunk[65536];
 	size_t count;
-	FILE *file = fopen(path, "rb");
+	FILE *file = input_file_fopen(NULL, path, error);
 
-	if (file == NULL) {
-		buf_appendf(error, "open %s: %s", path, strerror(errno));
+	if (file == NULL)
 		return EX_NOINPUT;
-	}
 	while ((count = fread(chunk, 1, sizeof(chunk), file)) > 0)
 		buf_append(content, chunk, count);
 	if (ferror(file)) {

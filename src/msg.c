@@ -2,6 +2,7 @@
  * msg - diagnostics and allocation wrappers shared by both programs.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,35 @@ const char *
 msg_program(void)
 {
 	return program_name;
+}
+
+char *
+msg_option_problem(int result, char *const argv[],
+    const struct option *options)
+{
+	const char *argument = argv[optind - 1];
+	size_t	name_length = strcspn(argument, "=");
+	size_t	matches = 0;
+	const struct option *option;
+
+	if (result == ':')
+		return xasprintf("option %.*s needs a value", (int) name_length,
+		    argument);
+	if (optopt > 0 && optopt < 256)
+		return xasprintf("unknown option -%c", optopt);
+	if (optopt >= 256)
+		return xasprintf("option %.*s takes no value", (int) name_length,
+		    argument);
+	for (option = options; option->name != NULL; option++) {
+		if (name_length > 2 && strncmp(option->name, argument + 2,
+		    name_length - 2) == 0)
+			matches++;
+	}
+	if (matches > 1)
+		return xasprintf("ambiguous option %.*s: it starts %zu option "
+		    "names; write more of the name", (int) name_length,
+		    argument, matches);
+	return xasprintf("unknown option %.*s", (int) name_length, argument);
 }
 
 static void

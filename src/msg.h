@@ -16,6 +16,20 @@ void	msg_init(const char *program);
 /* Returns the program name given to msg_init(). */
 const char *msg_program(void);
 
+struct option;
+
+/*
+ * Formats the text for a getopt_long() failure, such as "unknown option
+ * -h", "unknown option --bogus", "ambiguous option --s", "option --server
+ * needs a value" or "option --help takes no value". result is what
+ * getopt_long() returned ('?' or ':'), and argv and options are what it
+ * was given. It must run with opterr set to 0 and an optstring that
+ * starts with ':', and every long option's value must be 256 or more.
+ * Free the text with free().
+ */
+char   *msg_option_problem(int result, char *const argv[],
+	    const struct option *options);
+
 /* Prints "program: warning: text". */
 void	msg_warn(const char *format, ...)
 	__attribute__((format(printf, 1, 2)));

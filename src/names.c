@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "input_file.h"
 #include "msg.h"
 #include "names.h"
 
@@ -101,10 +102,8 @@ name_list_load(struct name_list *list, const char *path, struct buf *error)
 	int status = 0;
 
 	memset(list, 0, sizeof(*list));
-	if ((file = fopen(path, "r")) == NULL) {
-		buf_appendf(error, "open %s: %s", path, strerror(errno));
+	if ((file = input_file_fopen(NULL, path, error)) == NULL)
 		return EX_NOINPUT;
-	}
 	errno = 0;
 	while (status == 0 && getline(&line, &capacity, file) >= 0) {
 		char *start = line;

@@ -2,6 +2,7 @@
  * profile - the --profile file reader. It reads line by line and stops
  * at the 1441st number, but each line is read whole into memory.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "input_file.h"
 #include "msg.h"
 #include "profile.h"
 
@@ -21,12 +23,18 @@ profile_add_word(const char *path, size_t line_number, const char *word,
 {
 	char *end;
 	double value;
+	int decimal;
 
+	/* strtod() also reads hexadecimal such as 0x10, a sign, "inf" and
+	 * "nan"; a weight is plain decimal, with an optional exponent. */
+	decimal = (isdigit((unsigned char) word[0]) || word[0] == '.')
+	    && strpbrk(word, "xX") == NULL;
 	errno = 0;
 	value = strtod(word, &end);
-	if (*end != '\0' || errno == ERANGE || !isfinite(value) || value < 0) {
+	if (!decimal || *end != '\0' || errno == ERANGE || !isfinite(value)
+	    || value < 0) {
 		buf_appendf(error, "%s:%zu: invalid weight \"%s\": expected a "
-		    "number of at least 0, such as 12 or 0.5", path,
+		    "decimal number of at least 0, such as 12 or 0.5", path,
 		    line_number, word);
 		return EX_DATAERR;
 	}
@@ -83,17 +91,15 @@ int
 profile_load(const char *path, double **weights, size_t *count,
     struct buf *error)
 {
-	FILE *file = fopen(path, "r");
+	FILE *file = input_file_fopen(NULL, path, error);
 	size_t capacity = 0, line_number = 0;
 	char *line = NULL;
 	int status = 0;
 
 	*weights = xcalloc(PROFILE_MAX_WEIGHTS, sizeof(double));
 	*count = 0;
-	if (file == NULL) {
-		buf_appendf(error, "open %s: %s", path, strerror(errno));
+	if (file == NULL)
 		return EX_NOINPUT;
-	}
 	errno = 0;
 	while (status == 0 && getline(&line, &capacity, file) >= 0) {
 		line_number++;

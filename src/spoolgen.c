@@ -66,7 +66,7 @@ enum spoolgen_option {
 	OPTION_ADD_HEADER, OPTION_SEED, OPTION_PLAN, OPTION_SKIP_BAD_ROWS,
 	OPTION_TIMEZONE, OPTION_QUIET, OPTION_HELP, OPTION_BOUNCE_WEIGHTS,
 	OPTION_UNTIL, OPTION_PROFILE, OPTION_ATTACH, OPTION_ATTACH_DIR,
-	OPTION_ATTACH_RATE, OPTION_FSYNC, OPTION_JOBS,
+	OPTION_ATTACH_RATE, OPTION_FSYNC, OPTION_JOBS, OPTION_VERSION,
 };
 
 static const struct option spoolgen_options[] = {
@@ -98,6 +98,7 @@ static const struct option spoolgen_options[] = {
 	{"help", no_argument, NULL, OPTION_HELP},
 	{"fsync", required_argument, NULL, OPTION_FSYNC},
 	{"jobs", required_argument, NULL, OPTION_JOBS},
+	{"version", no_argument, NULL, OPTION_VERSION},
 	{NULL, 0, NULL, 0},
 };
 
@@ -179,7 +180,8 @@ spoolgen_help(void)
 	    "                         each (per file)\n"
 	    "  --jobs N               render in N threads (default: 1)\n"
 	    "  --quiet                no progress line and no summary\n"
-	    "  --help                 show this help\n\n"
+	    "  --help                 show this help\n"
+	    "  --version              print the version\n\n"
 	    "Placeholders in templates: {{top}} {{x_job}} {{name}} {{from_name}}\n"
 	    "{{from_addr}} {{first_name}} {{last_name}} {{to_name}} {{to_addr}}\n"
 	    "{{subject}} {{date}} {{message_id}}.\n"
@@ -200,19 +202,21 @@ spoolgen_usage_error(const char *format, const char *value)
 	exit(EX_USAGE);
 }
 
+/* Parses a decimal whole number from minimum to maximum, or exits. */
 static unsigned long long
 spoolgen_parse_count(const char *option, const char *text,
-    unsigned long long maximum)
+    unsigned long long minimum, unsigned long long maximum)
 {
 	unsigned long long value;
 	char *end;
 
 	errno = 0;
 	value = strtoull(text, &end, 10);
-	if (text[0] < '0' || text[0] > '9' || *end || errno || value > maximum) {
+	if (text[0] < '0' || text[0] > '9' || *end || errno || value < minimum
+	    || value > maximum) {
 		fprintf(stderr, "%s: invalid %s \"%s\": expected a whole "
-		    "number from 0 to %llu\n%s", msg_program(), option, text,
-		    maximum, spoolgen_usage);
+		    "number from %llu to %llu\n%s", msg_program(), option, text,
+		    minimum, maximum, spoolgen_usage);
 		exit(EX_USAGE);
 	}
 	return value;
@@ -370,7 +374,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_SLOT: settings->slot_text = value; break;
 	case OPTION_SLOTS:
 		settings->slot_count = spoolgen_parse_count("--slots", value,
-		    SPOOLGEN_MAX_SLOTS);
+		    1, SPOOLGEN_MAX_SLOTS);
 		settings->slots_given = 1;
 		break;
 	case OPTION_UNTIL: settings->until_text = value; break;
@@ -389,11 +393,11 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 		break;
 	case OPTION_DAILY_VOLUME:
 		settings->daily_volume = (long long) spoolgen_parse_count(
-		    "--daily-volume", value, 1000000000000ULL);
+		    "--daily-volume", value, 0, 1000000000000ULL);
 		break;
 	case OPTION_VOLUME:
 		settings->volume = (long long) spoolgen_parse_count("--volume",
-		    value, 1000000000ULL);
+		    value, 0, 1000000000ULL);
 		break;
 	case OPTION_YAHOO_BACKOFF:
 		config->yahoo_backoff = spoolgen_parse_probability(
@@ -408,7 +412,7 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_DOMAIN_GROUPS: config->domain_groups_path = value; break;
 	case OPTION_ADD_HEADER: spoolgen_add_header(settings, value); break;
 	case OPTION_SEED:
-		config->seed = spoolgen_parse_count("--seed", value,
+		config->seed = spoolgen_parse_count("--seed", value, 0,
 		    ULLONG_MAX);
 		config->seeded = 1;
 		break;
@@ -425,17 +429,20 @@ spoolgen_parse_option(struct spoolgen_settings *settings, int option,
 	case OPTION_FSYNC: spoolgen_parse_sync_mode(settings, value); break;
 	case OPTION_JOBS:
 		settings->jobs = (unsigned) spoolgen_parse_count("--jobs",
-		    value, SLOT_WRITER_JOBS_MAX);
+		    value, 1, SLOT_WRITER_JOBS_MAX);
 		break;
 	case OPTION_HELP:
-		spoolgen_help();
+	case OPTION_VERSION:
+		if (option == OPTION_HELP)
+			spoolgen_help();
+		else
+			printf("spoolgen %s\n", VERSION);
 		if (fflush(stdout) != 0 || ferror(stdout))
 			msg_fatal(EX_IOERR, "write standard output: %s",
 			    strerror(errno));
 		exit(0);
 	default:
-		fprintf(stderr, "%s", spoolgen_usage);
-		exit(EX_USAGE);
+		msg_panic("option value %d has no case", option);
 	}
 }
 
@@ -453,16 +460,20 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 	settings->jobs = 1;
 	settings->generator.yahoo_backoff = -1;
 	settings->generator.zone = TRAFFIC_DEFAULT_ZONE;
-	while ((option = getopt_long(argc, argv, "", spoolgen_options,
-		    NULL)) != -1)
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, ":", spoolgen_options,
+		    NULL)) != -1) {
+		if (option == '?' || option == ':')
+			spoolgen_usage_error("%s",
+			    msg_option_problem(option, argv,
+			    spoolgen_options));
 		spoolgen_parse_option(settings, option, optarg);
+	}
 	if (optind < argc)
 		spoolgen_usage_error("unexpected argument \"%s\"", argv[optind]);
 	if ((settings->daily_volume < 0) == (settings->volume < 0))
 		spoolgen_usage_error("%s", "give exactly one of --daily-volume "
 		    "N and --volume N");
-	if (settings->slot_count == 0)
-		spoolgen_usage_error("%s", "--slots must be at least 1");
 	if (settings->slots_given && settings->until_text)
 		spoolgen_usage_error("%s", "give at most one of --slots N and "
 		    "--until TIME");
@@ -472,8 +483,6 @@ spoolgen_parse_arguments(struct spoolgen_settings *settings, int argc,
 		    "DIR");
 	if (!settings->attach_rate_given)
 		settings->generator.attach_rate = 1;
-	if (settings->jobs == 0)
-		spoolgen_usage_error("%s", "--jobs must be at least 1");
 	settings->generator.extra_headers = settings->headers;
 	settings->generator.extra_header_count = settings->header_count;
 	spoolgen_default_paths(settings);
@@ -666,10 +675,10 @@ spoolgen_print_summary(const struct spoolgen_totals *totals)
 
 	if (totals->progress_shown)
 		fprintf(stderr, "\r\033[K");
-	printf("%s: %llu messages, %.1f MB, %lu slot%s, %.2f s, "
+	printf("%s: %llu message%s, %.1f MB, %lu slot%s, %.2f s, "
 	    "%.0f messages/s\n", msg_program(), totals->messages,
-	    (double) totals->bytes / 1e6, totals->slots,
-	    totals->slots == 1 ? "" : "s", elapsed,
+	    totals->messages == 1 ? "" : "s", (double) totals->bytes / 1e6,
+	    totals->slots, totals->slots == 1 ? "" : "s", elapsed,
 	    elapsed > 0 ? (double) totals->messages / elapsed : 0.0);
 }
 
@@ -717,8 +726,10 @@ spoolgen_run(struct spoolgen_settings *settings)
 	if (!settings->quiet)
 		spoolgen_print_summary(&totals);
 	if (status != 0)
-		msg_fatal(status, "%s; the %llu messages already written are "
-		    "complete", error.data, totals.messages);
+		msg_fatal(status, "%s; the %llu message%s already written %s "
+		    "complete", error.data, totals.messages,
+		    totals.messages == 1 ? "" : "s",
+		    totals.messages == 1 ? "is" : "are");
 	generator_free(&generator);
 	traffic_model_free(&model);
 	buf_free(&error);
@@ -733,7 +744,6 @@ main(int argc, char **argv)
 	size_t i;
 
 	msg_init(argv[0]);
-	argv[0] = (char *) msg_program();	/* for getopt's messages */
 	spoolgen_parse_arguments(&settings, argc, argv);
 	status = spoolgen_run(&settings);
 	for (i = 0; i < settings.header_count; i++) {

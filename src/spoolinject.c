@@ -30,6 +30,7 @@
 #include "event_set.h"
 #include "follow.h"
 #include "inject_queue.h"
+#include "input_file.h"
 #include "msg.h"
 #include "sendmail_pool.h"
 #include "smtp_auth.h"
@@ -205,6 +206,7 @@ static const struct option_help {
 	{ "--max-procs N", { "sendmail processes at once (default: the",
 	    "number of online processors)" } },
 	{ "--help", { "print this help and exit" } },
+	{ "--version", { "print the version and exit" } },
 };
 
 static void
@@ -266,8 +268,9 @@ parse_unix_server(struct settings *settings, const char *path)
 	settings->port = xstrdup("");
 }
 
-/* Splits HOST[:PORT], [ADDRESS][:PORT] or a bare IPv6 address, or takes
- * unix:PATH. */
+/* Splits HOST[:PORT] or [ADDRESS][:PORT], or takes unix:PATH. An IPv6
+ * address without brackets is rejected, because its last group could be
+ * a port. */
 static void
 parse_server(struct settings *settings, const char *text)
 {
@@ -287,7 +290,9 @@ parse_server(struct settings *settings, const char *text)
 			usage_error("invalid --server value \"%s\": expected HOST[:PORT] or [ADDRESS][:PORT]", text);
 		settings->host = xstrndup(text + 1, (size_t)(close - text - 1));
 		port = close[1] == ':' ? close + 2 : NULL;
-	} else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+	} else if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+		usage_error("invalid --server value \"%s\": write an IPv6 address in brackets: [ADDRESS]:PORT, such as [::1]:25", text);
+	} else if (colon != NULL) {
 		settings->host = xstrndup(text, (size_t)(colon - text));
 		port = colon + 1;
 	} else {
@@ -445,7 +450,8 @@ enum option_id {
 	OPTION_SENDMAIL,
 	OPTION_SENDMAIL_PATH,
 	OPTION_SENDMAIL_ARG,
-	OPTION_MAX_PROCS
+	OPTION_MAX_PROCS,
+	OPTION_VERSION
 };
 
 static const struct option long_options[] = {
@@ -479,6 +485,7 @@ static const struct option long_options[] = {
 	{ "sendmail-path", required_argument, NULL, OPTION_SENDMAIL_PATH },
 	{ "sendmail-arg", required_argument, NULL, OPTION_SENDMAIL_ARG },
 	{ "max-procs", required_argument, NULL, OPTION_MAX_PROCS },
+	{ "version", no_argument, NULL, OPTION_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -552,13 +559,14 @@ settings_apply_secure(struct settings *settings, int option, char *value)
 static char *
 read_password_file(const char *path)
 {
-	FILE   *file = fopen(path, "r");
+	struct buf error = BUF_INIT;
+	FILE   *file = input_file_fopen("--auth-pass-file", path, &error);
 	char   *line = NULL;
 	size_t	size = 0;
 	ssize_t	length;
 
 	if (file == NULL)
-		msg_fatal(EX_NOINPUT, "open password file %s: %m", path);
+		msg_fatal(EX_NOINPUT, "%s", error.data);
 	length = getline(&line, &size, file);
 	fclose(file);
 	if (length > 0 && line[length - 1] == '\n')
@@ -570,20 +578,55 @@ read_password_file(const char *path)
 	return line;
 }
 
+/* Removes PASSWORD_VARIABLE from the environment and wipes its text, so
+ * that no --sendmail child and no reader of /proc/PID/environ gets it.
+ * Returns a copy of a non-empty value, else NULL. */
+static char *
+take_password_variable(void)
+{
+	char   *variable = getenv(PASSWORD_VARIABLE);
+	char   *password = NULL;
+
+	if (variable == NULL)
+		return NULL;
+	if (variable[0] != '\0')
+		password = xstrdup(variable);
+	explicit_bzero(variable, strlen(variable));
+	unsetenv(PASSWORD_VARIABLE);
+	return password;
+}
+
+/* Checks that the --tls-ca file is a readable regular file. The TLS
+ * context is built after SIGINT and SIGTERM are blocked, so a missing
+ * file is reported here, with EX_NOINPUT, before they are. */
+static void
+check_ca_file(const char *path)
+{
+	struct buf error = BUF_INIT;
+	int	fd = input_file_open("--tls-ca", path, 0, NULL, &error);
+
+	if (fd < 0)
+		msg_fatal(EX_NOINPUT, "%s", error.data);
+	close(fd);
+}
+
 /* Checks the TLS and AUTH options together and finds the password. */
 static void
 settings_check_secure(struct settings *settings)
 {
-	char   *variable = getenv(PASSWORD_VARIABLE);
+	char   *variable = take_password_variable();
 
 	if (settings->tls_policy == SMTP_TLS_NEVER && settings->tls_verify)
 		usage_error("--tls-verify needs TLS, but --starttls is never");
 	if (settings->tls_ca_file != NULL && !settings->tls_verify)
 		usage_error("--tls-ca is used only with --tls-verify");
+	if (settings->tls_ca_file != NULL)
+		check_ca_file(settings->tls_ca_file);
 	if (settings->auth_user == NULL) {
 		if (settings->auth_password_file != NULL ||
 		    settings->auth_password != NULL)
 			usage_error("a password was given without --auth-user");
+		smtp_auth_free_secret(variable);
 		return;
 	}
 	if (settings->auth_password_file != NULL &&
@@ -592,9 +635,11 @@ settings_check_secure(struct settings *settings)
 	if (settings->auth_password_file != NULL)
 		settings->auth_password =
 		    read_password_file(settings->auth_password_file);
-	else if (settings->auth_password == NULL && variable != NULL &&
-	    variable[0] != '\0')
-		settings->auth_password = xstrdup(variable);
+	if (settings->auth_password == NULL) {
+		settings->auth_password = variable;
+		variable = NULL;
+	}
+	smtp_auth_free_secret(variable);
 	if (settings->auth_password == NULL)
 		usage_error("--auth-user needs a password: --auth-pass-file FILE or the environment variable %s", PASSWORD_VARIABLE);
 }
@@ -754,6 +799,9 @@ settings_apply(struct settings *settings, int option, char *value)
 	case OPTION_HELP:
 		print_help();
 		exit(EX_OK);
+	case OPTION_VERSION:
+		printf("spoolinject %s\n", VERSION);
+		exit(EX_OK);
 	default:
 		usage_error(NULL);
 	}
@@ -793,9 +841,14 @@ settings_parse(struct settings *settings, int argc, char **argv)
 	int	option;
 
 	settings_defaults(settings);
-	opterr = 1;
-	while ((option = getopt_long(argc, argv, "", long_options, NULL)) != -1)
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, ":", long_options, NULL)) !=
+	    -1) {
+		if (option == '?' || option == ':')
+			usage_error("%s", msg_option_problem(option, argv,
+			    long_options));
 		settings_apply(settings, option, optarg);
+	}
 	if (optind >= argc)
 		usage_error("no Maildir or spool folder given");
 	settings_check_secure(settings);

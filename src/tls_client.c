@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "input_file.h"
 #include "msg.h"
 #include "tls_client.h"
 
@@ -42,6 +44,54 @@ format_openssl_error(char *text, size_t size, const char *fallback)
 	ERR_clear_error();
 }
 
+/* Adds the PEM certificates and CRLs of ca_file to the trusted ones,
+ * like SSL_CTX_load_verify_locations() but through input_file_fopen(),
+ * so that a FIFO is rejected instead of blocking. */
+static bool
+load_ca_file(SSL_CTX *context, const char *ca_file, char **error)
+{
+	X509_STORE *store = SSL_CTX_get_cert_store(context);
+	STACK_OF(X509_INFO) *infos = NULL;
+	struct buf open_error = BUF_INIT;
+	X509_INFO *info;
+	size_t	loaded = 0;
+	char	text[256];
+	FILE   *file;
+	BIO    *bio;
+	int	i;
+
+	if ((file = input_file_fopen("CA file", ca_file, &open_error)) ==
+	    NULL) {
+		*error = xasprintf("load trusted certificates: %s",
+		    open_error.data);
+		buf_free(&open_error);
+		return false;
+	}
+	if ((bio = BIO_new_fp(file, BIO_NOCLOSE)) != NULL)
+		infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	for (i = 0; infos != NULL && i < sk_X509_INFO_num(infos); i++) {
+		info = sk_X509_INFO_value(infos, i);
+		if (info->x509 != NULL &&
+		    X509_STORE_add_cert(store, info->x509) == 1)
+			loaded++;
+		if (info->crl != NULL &&
+		    X509_STORE_add_crl(store, info->crl) == 1)
+			loaded++;
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	fclose(file);
+	if (loaded == 0) {
+		format_openssl_error(text, sizeof(text),
+		    "no PEM certificate found");
+		*error = xasprintf("load trusted certificates from %s: %s",
+		    ca_file, text);
+		return false;
+	}
+	ERR_clear_error();
+	return true;
+}
+
 struct tls_client *
 tls_client_create(bool verify, const char *ca_file, char **error)
 {
@@ -66,12 +116,16 @@ tls_client_create(bool verify, const char *ca_file, char **error)
 	SSL_CTX_set_options(client->context, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_verify(client->context,
 	    verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
-	if (verify && (ca_file != NULL ?
-	    SSL_CTX_load_verify_locations(client->context, ca_file, NULL) :
-	    SSL_CTX_set_default_verify_paths(client->context)) != 1) {
+	if (verify && ca_file != NULL &&
+	    !load_ca_file(client->context, ca_file, error)) {
+		tls_client_free(client);
+		return NULL;
+	}
+	if (verify && ca_file == NULL &&
+	    SSL_CTX_set_default_verify_paths(client->context) != 1) {
 		format_openssl_error(text, sizeof(text), "unknown error");
-		*error = xasprintf("load trusted certificates from %s: %s",
-		    ca_file ? ca_file : "the system's default paths", text);
+		*error = xasprintf("load trusted certificates from the "
+		    "system's default paths: %s", text);
 		tls_client_free(client);
 		return NULL;
 	}

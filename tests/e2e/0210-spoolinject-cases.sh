@@ -483,8 +483,29 @@ inject --server "[::1" "$RUN"
 check_eq "usage: unclosed bracket status" "$STATUS" 64
 inject --server "host:99999" "$RUN"
 check_eq "usage: port out of range status" "$STATUS" 64
+for server in ::1:20300 ::1 fe80::1:25; do
+	inject --server "$server" "$RUN"
+	check_eq "usage: IPv6 $server without brackets status" "$STATUS" 64
+	check "usage: IPv6 $server without brackets explained" grep -q -F \
+		"invalid --server value \"$server\": write an IPv6 address in brackets: [ADDRESS]:PORT" \
+		"$RUN/stderr"
+done
 inject --frobnicate "$RUN"
 check_eq "usage: unknown option status" "$STATUS" 64
+check_eq "usage: unknown option named" "$(head -n 1 "$RUN/stderr")" \
+	"spoolinject: unknown option --frobnicate"
+inject -h
+check_eq "usage: -h status" "$STATUS" 64
+check_eq "usage: -h named without the path" "$(head -n 1 "$RUN/stderr")" \
+	"spoolinject: unknown option -h"
+inject "$RUN" --server
+check_eq "usage: missing value status" "$STATUS" 64
+check_eq "usage: missing value named" "$(head -n 1 "$RUN/stderr")" \
+	"spoolinject: option --server needs a value"
+inject --version
+check_eq "usage: --version status" "$STATUS" 0
+check_eq "usage: --version output" "$(cat "$RUN/stdout")" \
+	"spoolinject $(sed -n 's/^VERSION = //p' "$TOP/Makefile")"
 inject
 check_eq "usage: no folder status" "$STATUS" 64
 inject --help

@@ -497,9 +497,42 @@ inject --auth-user sinkuser --auth-pass-file "$WORK/empty-first-line" \
 check_eq "usage: empty first line in password file" "$STATUS" 65
 inject --server 127.0.0.1:9 --tls-verify --tls-ca "$WORK/no-such-ca.pem" \
 	"$RUN/slot"
-check_eq "usage: unreadable --tls-ca file" "$STATUS" 78
-check "usage: unreadable --tls-ca file named" grep -q -F \
-	"load trusted certificates from $WORK/no-such-ca.pem" "$RUN/stderr"
+check_eq "usage: missing --tls-ca file" "$STATUS" 66
+check "usage: missing --tls-ca file named" grep -q -F \
+	"open --tls-ca $WORK/no-such-ca.pem: No such file or directory" \
+	"$RUN/stderr"
+printf 'not a certificate\n' >"$WORK/not-a-ca.pem"
+inject --server 127.0.0.1:9 --tls-verify --tls-ca "$WORK/not-a-ca.pem" \
+	"$RUN/slot"
+check_eq "usage: --tls-ca file without certificates" "$STATUS" 78
+check "usage: --tls-ca file without certificates named" grep -q -F \
+	"load trusted certificates from $WORK/not-a-ca.pem" "$RUN/stderr"
+
+# A FIFO or a folder in place of an input file is rejected at once with
+# EX_NOINPUT. timeout ends a run that blocks in open(), with SIGKILL
+# because a blocked run may have blocked SIGTERM.
+mkfifo "$WORK/fifo"
+STATUS=0
+timeout -s KILL 20 "$SPOOLINJECT" --auth-user sinkuser \
+	--auth-pass-file "$WORK/fifo" "$RUN/slot" >"$RUN/stdout" \
+	2>"$RUN/stderr" || STATUS=$?
+check_eq "usage: FIFO as --auth-pass-file" "$STATUS" 66
+check "usage: FIFO as --auth-pass-file named" grep -q -F -- \
+	"--auth-pass-file $WORK/fifo: is not a regular file: expected a regular file" \
+	"$RUN/stderr"
+inject --auth-user sinkuser --auth-pass-file "$WORK" "$RUN/slot"
+check_eq "usage: folder as --auth-pass-file" "$STATUS" 66
+check "usage: folder as --auth-pass-file named" grep -q -F -- \
+	"--auth-pass-file $WORK: is a directory: expected a regular file" \
+	"$RUN/stderr"
+STATUS=0
+timeout -s KILL 20 "$SPOOLINJECT" --server 127.0.0.1:9 --tls-verify \
+	--tls-ca "$WORK/fifo" "$RUN/slot" >"$RUN/stdout" 2>"$RUN/stderr" \
+	|| STATUS=$?
+check_eq "usage: FIFO as --tls-ca" "$STATUS" 66
+check "usage: FIFO as --tls-ca named" grep -q -F -- \
+	"--tls-ca $WORK/fifo: is not a regular file: expected a regular file" \
+	"$RUN/stderr"
 inject --help
 for option in --starttls --tls-verify --tls-ca --auth-user \
 	--auth-pass-file; do

@@ -52,6 +52,7 @@ make_fake concurrent 'mkdir "$out/running.$$"
 ls -d "$out"/running.* | wc -l >>"$out/concurrency"
 cat >/dev/null; sleep 0.3; rmdir "$out/running.$$"; exit 0'
 make_fake lists_fds 'ls -l /proc/$$/fd >"$out/fds.$$"; cat >/dev/null'
+make_fake lists_environment 'env >"$out/environment.$$"; cat >/dev/null'
 printf '#!/nonexistent/interpreter\nexit 0\n' >"$FAKE/bad_interpreter.sh"
 chmod 755 "$FAKE/bad_interpreter.sh"
 
@@ -292,6 +293,18 @@ check_eq "descriptors: no log or spool file open in children" \
 	"$(cat "$RECORD"/fds.* | grep -c -e '\.csv$' -e '-spool/')" 0
 check_eq "descriptors: one message file each, on stdin" \
 	"$(cat "$RECORD"/fds.* | grep -c ' 0 -> /memfd:')" 2
+
+# The AUTH password variable is removed before any sendmail process
+# starts, and its text in spoolinject's own environment is overwritten.
+make_spool environment "$small" "$big"
+SPOOLINJECT_PASSWORD=s3cret-in-environment inject environment \
+	--sendmail="$FAKE/lists_environment.sh" --max-procs 1 "$SPOOL"
+check_eq "password variable: exit status" "$STATUS" 0
+check_eq "password variable: every child listed its environment" \
+	"$(ls "$RECORD"/environment.* | wc -l)" 2
+check_eq "password variable: not inherited" \
+	"$(cat "$RECORD"/environment.* | grep -c -e SPOOLINJECT_PASSWORD \
+	-e s3cret-in-environment)" 0
 
 make_spool delete "$small" "$big"
 inject delete --sendmail="$FAKE/nouser.sh" --delete "$SPOOL"

@@ -161,4 +161,14 @@ else
 		test "$longest" -gt 998
 fi
 
+# The summary line counts in the singular for one message and one slot.
+"$SPOOLGEN" --spool "$WORK/single" --slot "$SLOT_TIME" --volume 1 \
+	>"$WORK/single.out" 2>/dev/null
+check "summary: one message, one slot" grep -q \
+	'^spoolgen: 1 message, [0-9.]* MB, 1 slot, ' "$WORK/single.out"
+"$SPOOLGEN" --spool "$WORK/double" --slot "$SLOT_TIME" --volume 2 \
+	--slots 2 >"$WORK/double.out" 2>/dev/null
+check "summary: four messages, two slots" grep -q \
+	'^spoolgen: 4 messages, [0-9.]* MB, 2 slots, ' "$WORK/double.out"
+
 done_testing

@@ -70,7 +70,7 @@ mkdir "$WORK/folder"
 run names-folder --volume 1 --first-names "$WORK/folder"
 check_eq "names file is a folder: exit status" "$STATUS" 66
 check_err "names file is a folder: message" names-folder \
-	"read $WORK/folder: Is a directory"
+	"$WORK/folder: is a directory: expected a regular file"
 
 printf '\xef\xbb\xbfANNA 1.0\n' >"$WORK/bom-names.txt"
 run bom-names --volume 3 --seed 1 --first-names "$WORK/bom-names.txt"
@@ -103,11 +103,61 @@ STATUS=0
 check_eq "last two slots of year 9999" "$(tr '\n' ' ' <"$WORK/last.out")" \
 	"99991231T2358Z 1 99991231T2359Z 1 "
 
+# Each number option's message gives the range that it accepts.
+while read -r option value range; do
+	run "range$option" --volume 1 --plan "$option" "$value"
+	check_eq "$option $value: exit status" "$STATUS" 64
+	check_err "$option $value: message gives the range" "range$option" \
+		"invalid $option \"$value\": expected a whole number from $range"
+done <<'EOF'
+--jobs 0 1 to 256
+--jobs 257 1 to 256
+--slots 0 1 to 10000000
+--slots 10000001 1 to 10000000
+--seed -1 0 to 18446744073709551615
+EOF
+run volume-range --volume 1000000001 --plan
+check_err "--volume 1000000001: message gives the range" volume-range \
+	"invalid --volume \"1000000001\": expected a whole number from 0 to 1000000000"
+
+# A FIFO as an input file is rejected at once instead of blocking in
+# open(); timeout ends a run that blocks.
+mkfifo "$WORK/fifo"
+for option in --bounces --sender-subjects --html-content --txt-content \
+	--first-names --last-names --domain-groups --profile; do
+	STATUS=0
+	timeout -s KILL 20 "$SPOOLGEN" --spool "$WORK/fifo-spool" \
+		--slot "$SLOT_TIME" --quiet --volume 1 "$option" "$WORK/fifo" \
+		>/dev/null 2>"$WORK/fifo.err" </dev/null || STATUS=$?
+	check_eq "FIFO as $option: exit status" "$STATUS" 66
+	check_err "FIFO as $option: message" fifo \
+		"$WORK/fifo: is not a regular file: expected a regular file"
+done
+
 STATUS=0
 "$SPOOLGEN" --bogus >/dev/null 2>"$WORK/bogus.err" || STATUS=$?
 check_eq "unknown option: exit status" "$STATUS" 64
 check_eq "unknown option: message" "$(head -n 1 "$WORK/bogus.err")" \
-	"spoolgen: unrecognized option '--bogus'"
+	"spoolgen: unknown option --bogus"
+# check_option_error ARGUMENT MESSAGE: spoolgen ARGUMENT exits 64 and
+# prints MESSAGE, prefixed with the program name only, then the usage.
+check_option_error() {
+	STATUS=0
+	"$SPOOLGEN" "$1" >/dev/null 2>"$WORK/option.err" || STATUS=$?
+	check_eq "$1: exit status" "$STATUS" 64
+	check_eq "$1: message" "$(head -n 1 "$WORK/option.err")" "spoolgen: $2"
+	check "$1: usage follows" grep -q '^usage: spoolgen ' "$WORK/option.err"
+}
+check_option_error -h "unknown option -h"
+check_option_error --jobs "option --jobs needs a value"
+check_option_error --help=yes "option --help takes no value"
+check_option_error --s \
+	"ambiguous option --s: it starts 6 option names; write more of the name"
+STATUS=0
+"$SPOOLGEN" --version >"$WORK/version.out" 2>&1 || STATUS=$?
+check_eq "--version: exit status" "$STATUS" 0
+check_eq "--version: output" "$(cat "$WORK/version.out")" \
+	"spoolgen $(sed -n 's/^VERSION = //p' "$TOP/Makefile")"
 
 STATUS=0
 "$SPOOLGEN" --help >/dev/full 2>/dev/null || STATUS=$?

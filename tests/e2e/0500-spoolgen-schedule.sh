@@ -147,7 +147,7 @@ printf '1 2\n3 abc 5\n' >"$WORK/word.profile"
 run word --plan --daily-volume 100 --profile "$WORK/word.profile"
 check_eq "profile with a word: exit status" "$STATUS" 65
 check_eq "profile with a word: message" "$(cat "$WORK/word.err")" \
-	"spoolgen: fatal: $WORK/word.profile:2: invalid weight \"abc\": expected a number of at least 0, such as 12 or 0.5"
+	"spoolgen: fatal: $WORK/word.profile:2: invalid weight \"abc\": expected a decimal number of at least 0, such as 12 or 0.5"
 printf '1\n-2\n' >"$WORK/negative.profile"
 run negative --plan --daily-volume 100 --profile "$WORK/negative.profile"
 check_eq "profile with a negative weight: exit status" "$STATUS" 65

@@ -158,6 +158,15 @@ run directory --spool "$WORK/x" --volume 1 --attach "$files"
 check_eq "directory as attachment: exit status" "$STATUS" 66
 check "directory as attachment: message" \
 	grep -q "attachment $files: is a directory" "$WORK/directory.err"
+mkfifo "$WORK/fifo"
+STATUS=0
+timeout -s KILL 20 "$SPOOLGEN" --quiet --slot "$SLOT_TIME" --spool "$WORK/x" \
+	--volume 1 --attach "$WORK/fifo" >/dev/null 2>"$WORK/fifo.err" \
+	|| STATUS=$?
+check_eq "FIFO as attachment: exit status" "$STATUS" 66
+check "FIFO as attachment: message" grep -q -F \
+	"attachment $WORK/fifo: is not a regular file: expected a regular file" \
+	"$WORK/fifo.err"
 if [ "$(id -u)" != 0 ]; then
 	cp "$files/notes.txt" "$WORK/locked.txt"
 	chmod 000 "$WORK/locked.txt"
@@ -184,6 +193,20 @@ check_eq "attach-dir without a regular file: exit status" "$STATUS" 66
 check "attach-dir without a regular file: message" \
 	grep -q "attachment folder $WORK/empty contains no regular file" \
 	"$WORK/empty.err"
+# A symbolic link in --attach-dir may lead out of the folder: skipped
+# with a warning, even when it names a regular file.
+mkdir "$WORK/linked"
+cp "$files/notes.txt" "$WORK/linked/notes.txt"
+ln -s "$files/report.pdf" "$WORK/linked/outside.pdf"
+run linked --spool "$WORK/linked-spool" --volume 20 --seed 3 \
+	--attach-dir "$WORK/linked"
+check_eq "attach-dir with a symbolic link: exit status" "$STATUS" 0
+check "attach-dir with a symbolic link: warned" grep -q -F \
+	"attachment folder $WORK/linked: skipping outside.pdf: a symbolic link" \
+	"$WORK/linked.err"
+check_eq "attach-dir with a symbolic link: only the regular file drawn" \
+	"$($CHECK $(messages "$WORK/linked-spool") | grep -o '| [^ ]* [^ ]*' \
+	| sort -u)" "| text/plain notes.txt"
 run no_dir --spool "$WORK/x" --volume 1 --attach-dir "$WORK/no-such"
 check_eq "missing attach-dir: exit status" "$STATUS" 66
 run rate_alone --spool "$WORK/x" --volume 1 --attach-rate 0.5

@@ -120,6 +120,43 @@ else
 	check_eq "auth: the sink received 7" "$(sink_total auth)" 7
 	check_eq "auth: the password is never printed" \
 		"$(cat "$WORK/auth.out" "$WORK/auth.err" | grep -c s3cret)" 0
+	check "auth: --auth-pass warns that ps shows it" grep -q -F \
+		"visible in ps for the whole run, because Python cannot overwrite its own command line; use --auth-pass-file or SPOOLINJECT_PASSWORD" \
+		"$WORK/auth.err"
+
+	# The password from --auth-pass-file and from SPOOLINJECT_PASSWORD,
+	# without the ps warning.
+	echo 's3cret-pass' >"$WORK/password.txt"
+	start_sink auth_file --tls-cert "$WORK/cert.pem" \
+		--tls-key "$WORK/key.pem" --auth-file "$WORK/users.txt"
+	run auth_file "$TOOLS/smtp-traffic-gen" "${prototype[@]}" --volume 3 \
+		--seed 4 --auth-user user --auth-pass-file "$WORK/password.txt" \
+		--server "127.0.0.1:$SINK_PORT"
+	stop_server "$SINK_PID"
+	check_eq "auth-pass-file: exit status" "$STATUS" 0
+	check_eq "auth-pass-file: the sink received 3" \
+		"$(sink_total auth_file)" 3
+	check_eq "auth-pass-file: no ps warning" "$(grep -c 'visible in ps' \
+		"$WORK/auth_file.err")" 0
+	start_sink auth_variable --tls-cert "$WORK/cert.pem" \
+		--tls-key "$WORK/key.pem" --auth-file "$WORK/users.txt"
+	SPOOLINJECT_PASSWORD=s3cret-pass run auth_variable \
+		"$TOOLS/smtp-traffic-gen" "${prototype[@]}" --volume 3 \
+		--seed 4 --auth-user user --server "127.0.0.1:$SINK_PORT"
+	stop_server "$SINK_PID"
+	check_eq "SPOOLINJECT_PASSWORD: exit status" "$STATUS" 0
+	check_eq "SPOOLINJECT_PASSWORD: the sink received 3" \
+		"$(sink_total auth_variable)" 3
+	mkfifo "$WORK/password-fifo"
+	run auth_fifo timeout -s KILL 20 "$TOOLS/smtp-traffic-gen" \
+		"${prototype[@]}" --volume 1 --auth-user user \
+		--auth-pass-file "$WORK/password-fifo" --server 127.0.0.1:9
+	check_eq "auth-pass-file FIFO: exit status" "$STATUS" 66
+	check "auth-pass-file FIFO: message" grep -q -F \
+		"password-fifo: is not a regular file" "$WORK/auth_fifo.err"
+	run auth_both "$TOOLS/smtp-traffic-gen" "${prototype[@]}" --volume 1 \
+		--auth-user user --auth-pass x --auth-pass-file "$WORK/password.txt"
+	check_eq "auth-pass and auth-pass-file: exit status" "$STATUS" 2
 
 	# Exit status of spoolinject when nothing listens: messages pending.
 	closed=$(free_port)

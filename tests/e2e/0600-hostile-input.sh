@@ -158,7 +158,8 @@ check_eq "invalid slots: nothing written" "$(ls -A "$WORK/slots" 2>/dev/null)" "
 
 # A directory given as a file, and an empty CSV.
 generate directory --volume 5 --bounces "$WORK"
-rejected "directory as --bounces" 66 "$WORK/directory.err" "Is a directory"
+rejected "directory as --bounces" 66 "$WORK/directory.err" \
+	"is a directory: expected a regular file"
 : >"$WORK/empty.csv"
 generate empty --volume 5 --sender-subjects "$WORK/empty.csv"
 rejected "empty CSV" 65 "$WORK/empty.err" "empty file"

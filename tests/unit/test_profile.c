@@ -41,7 +41,11 @@ static const struct profile_case cases[] = {
 	{"\xef\xbb\xbf" "0.5\t0.5 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 "
 	    "1e1\r\n", 0, 24, NULL},
 	{"1 2\n3 abc 5\n", EX_DATAERR, 0,
-	    ":2: invalid weight \"abc\": expected a number of at least 0"},
+	    ":2: invalid weight \"abc\": expected a decimal number of at "
+	    "least 0"},
+	{"1 0x10\n", EX_DATAERR, 0, ":1: invalid weight \"0x10\""},
+	{"0X1p4\n", EX_DATAERR, 0, ":1: invalid weight \"0X1p4\""},
+	{"+5\n", EX_DATAERR, 0, ":1: invalid weight \"+5\""},
 	{"1\n-2\n", EX_DATAERR, 0, ":2: invalid weight \"-2\""},
 	{"1 2 3x\n", EX_DATAERR, 0, ":1: invalid weight \"3x\""},
 	{"nan\n", EX_DATAERR, 0, ":1: invalid weight \"nan\""},
