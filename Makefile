@@ -20,9 +20,6 @@ DEB_PACKAGES = build-essential pkg-config libgmime-3.0-dev libcsv-dev \
 	libmagic-dev libcriterion-dev libssl-dev postfix python3-aiosmtpd \
 	tzdata gnuplot-nox mandoc systemd
 
-# The spoolinject benchmark also needs GNU time for /usr/bin/time.
-BENCH_INJECT_PACKAGES = time
-
 # The version that spoolgen --version and spoolinject --version print.
 VERSION = 0.1.0
 
@@ -109,13 +106,30 @@ run: deps
 	$(MAKE) programs
 	tools/run-main-job
 
-# Benchmarks (bench/run); never part of check. They install `time`.
+# Benchmarks, never part of check: spoolgen against a plain C file
+# writer (bench/run), spoolinject --sendmail against xargs -P
+# (tests/bench/sendmail.sh) and spoolinject against Postfix's smtp-source
+# (bench/spoolinject-bench), one after the other so that none slows
+# another. BENCHMARKS.md has the results. They need GNU time.
 BENCH_PACKAGES = time
 
-bench: deps
+bench-deps: deps
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_PACKAGES)"
 	$(MAKE) programs
+
+bench: bench-deps
 	bench/run
+	tests/bench/sendmail.sh
+	bench/spoolinject-bench
+
+bench-spoolgen: bench-deps
+	bench/run
+
+bench-sendmail: bench-deps
+	tests/bench/sendmail.sh
+
+bench-inject: bench-deps
+	bench/spoolinject-bench
 
 # libFuzzer targets under fuzz/, built with clang and the sanitizers, each
 # run for FUZZ_SECONDS.
@@ -166,17 +180,6 @@ check-all: deps
 	fi; \
 	exit $$status
 
-# Compares spoolinject with Postfix's smtp-source on loopback; see
-# bench/spoolinject-bench for its settings. Not part of `check`.
-bench-inject: deps
-	@if ! dpkg-query -W -f='$${Status}' $(BENCH_INJECT_PACKAGES) \
-		2>/dev/null | grep -q 'ok installed'; then \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -q $(BENCH_INJECT_PACKAGES); \
-	fi
-	$(MAKE) programs
-	bench/spoolinject-bench
-
 install: programs
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/data \
 		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
@@ -191,16 +194,8 @@ clean:
 	rm -rf fuzz/build
 
 .PHONY: all programs unit-tests deps run check check-all install clean \
-	bench fuzz fuzz-build memcheck bench-inject FORCE
+	bench bench-deps bench-spoolgen bench-sendmail bench-inject fuzz \
+	fuzz-build memcheck FORCE
 .PRECIOUS: src/%.o
 
 -include src/*.d tests/unit/*.d
-
-# Compares spoolinject --sendmail with xargs -P over the same stand-in;
-# see BENCHMARKS.md. Not part of `make check`: it takes a few minutes.
-bench-sendmail: programs
-	tests/bench/sendmail.sh
-
-bench: bench-sendmail
-
-.PHONY: bench bench-sendmail
