@@ -96,6 +96,10 @@ void	envelope_data_lf(const struct envelope *envelope, struct buf *out);
 /* Frees the memory of envelope and leaves it empty. */
 void	envelope_free(struct envelope *envelope);
 
+/* Frees a DATA buffer taken from an envelope, or keeps it for the next
+ * envelope_parse_with(), and leaves data empty. Not thread-safe. */
+void	envelope_data_release(struct buf *data);
+
 /* Returns whether name is a valid RFC 5322 field name: one or more
  * printable US-ASCII characters other than ':'. */
 bool	envelope_field_name_valid(const char *name);

@@ -706,7 +706,7 @@ session_take_data(struct smtp_session *session, struct buf *data)
 		return;
 	}
 	buf_append(&session->out, data->data, data->length);
-	buf_free(data);
+	envelope_data_release(data);
 }
 
 /*
@@ -998,7 +998,7 @@ session_flush(struct smtp_session *session)
 		/* Message data is not kept for the next message, because a
 		 * run with 1000 sessions would hold 1000 such buffers. */
 		if (session->out.capacity > OUT_KEEP_MAX)
-			buf_free(&session->out);
+			envelope_data_release(&session->out);
 		session->writing_data = false;
 	}
 	if (progress && session->io.fd >= 0)
