@@ -197,7 +197,11 @@ slot_queue_pop(struct slot_queue *queue, struct buf *message,
 	*index = queue->indexes[queue->head];
 	queue->head = (queue->head + 1) % SLOT_QUEUE_SIZE;
 	queue->count--;
-	pthread_cond_signal(&queue->not_full);
+
+	/* Renderers wait only on a full queue. Waking them once it is half
+	 * empty, not after each message, lets each wake-up render many. */
+	if (queue->count == SLOT_QUEUE_SIZE / 2)
+		pthread_cond_broadcast(&queue->not_full);
 	pthread_mutex_unlock(&queue->lock);
 	return 0;
 }
