@@ -252,15 +252,15 @@ slot_writer_work(struct slot_run *run, struct maildir *maildir,
 	struct generator generator;
 	unsigned long index;
 	bool	rendering = true;
-	int	status = 0, taken;
+	int	status = 0, pop_status;
 
 	generator_copy(&generator, job->generator);
 	for (;;) {
-		taken = slot_queue_pop(run->queue, &message, &index,
+		pop_status = slot_queue_pop(run->queue, &message, &index,
 		    !rendering);
-		if (taken != 0 && !rendering)
+		if (pop_status != 0 && !rendering)
 			break;
-		if (taken != 0) {
+		if (pop_status != 0) {
 			index = atomic_fetch_add(&run->next, 1);
 			rendering = index < job->volume &&
 			    !atomic_load(&run->stop) && !slot_job_stopped(job);
