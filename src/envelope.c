@@ -812,9 +812,10 @@ envelope_clear_invalid(struct envelope *envelope)
 }
 
 /*
- * Released DATA buffers, kept for the next messages: malloc() and free()
- * took over a tenth of spoolinject's user time, much of it for one such
- * block per message. Only spoolinject's one thread uses them.
+ * Released DATA buffers, kept for the next messages. In a profile at 20
+ * connections, malloc() and free() took over a tenth of spoolinject's
+ * user time, much of it for one such block per message. Only
+ * spoolinject's one thread uses them.
  */
 #define DATA_SPARES_MAX		32
 #define DATA_SPARE_CAPACITY_MAX	(256 * 1024)
@@ -834,8 +835,12 @@ envelope_data_reuse(struct buf *data, size_t capacity)
 		return;
 	}
 	*data = data_spares[--data_spare_count];
+
+	/* A spare's old bytes are not needed, so a larger block replaces it
+	 * without the copy that realloc() would make. */
 	if (data->capacity < capacity) {
-		data->data = xrealloc(data->data, capacity);
+		free(data->data);
+		data->data = xmalloc(capacity);
 		data->capacity = capacity;
 	}
 	buf_reset(data);

@@ -62,9 +62,9 @@ struct smtp_session *smtp_session_create(
 	    const struct smtp_session_settings *settings);
 
 /* Returns the socket to poll and sets *events to the poll() events the
- * session waits for, and *opening to the count of sockets it opened,
- * which tells a new socket from an old one under the same number;
- * returns -1 once the session is finished. */
+ * session waits for. Sets *opening to the count of sockets it opened,
+ * which distinguishes a new socket from an old one with the same
+ * number. Returns -1 once the session is finished. */
 int	smtp_session_poll_fd(const struct smtp_session *session, short *events,
 	    unsigned long *opening);
 

@@ -1041,14 +1041,30 @@ log_reopen(FILE *log, const char *path)
 	close(fd);
 }
 
-/* Reopens the log when a SIGHUP arrived since *seen was taken. */
+/* The --log stream of a run and the SIGHUPs already acted on. */
+struct log_reopener {
+	FILE   *log;			/* NULL: no log */
+	const char *path;
+	sig_atomic_t reopens;
+};
+
 static void
-log_reopen_if_signalled(FILE *log, const char *path, sig_atomic_t *seen)
+log_reopener_init(struct log_reopener *reopener, FILE *log,
+    const char *path)
 {
-	if (*seen == reopen_signal_count)
+	reopener->log = log;
+	reopener->path = path;
+	reopener->reopens = reopen_signal_count;
+}
+
+/* Reopens the log when a SIGHUP arrived since the last check. */
+static void
+log_reopen_if_signalled(struct log_reopener *reopener)
+{
+	if (reopener->reopens == reopen_signal_count)
 		return;
-	*seen = reopen_signal_count;
-	log_reopen(log, path);
+	reopener->reopens = reopen_signal_count;
+	log_reopen(reopener->log, reopener->path);
 }
 
 /*
@@ -1070,17 +1086,20 @@ struct session_pool {
 	struct progress progress;
 	struct follow *follow;		/* --follow: its descriptor and wake
 					 * time join the poll; else NULL */
-	FILE   *log;			/* --log, reopened on SIGHUP */
-	const char *log_path;
-	sig_atomic_t reopens;		/* SIGHUPs acted on */
+	struct log_reopener log;
 };
 
+/* Sets up a pool of the run's --max-connections sessions. */
 static void
-pool_log_init(struct session_pool *pool, FILE *log, const char *path)
+pool_init(struct session_pool *pool, const struct settings *settings,
+    const struct smtp_session_settings *session_settings,
+    const sigset_t *wait_mask, FILE *log)
 {
-	pool->log = log;
-	pool->log_path = path;
-	pool->reopens = reopen_signal_count;
+	memset(pool, 0, sizeof(*pool));
+	pool->settings = session_settings;
+	pool->capacity = settings->max_connections;
+	pool->wait_mask = *wait_mask;
+	log_reopener_init(&pool->log, log, settings->log_path);
 }
 
 static bool
@@ -1219,7 +1238,7 @@ pool_check_signals(struct session_pool *pool, bool *stopping)
 {
 	size_t	i;
 
-	log_reopen_if_signalled(pool->log, pool->log_path, &pool->reopens);
+	log_reopen_if_signalled(&pool->log);
 	if (stop_signal_count == 1 && !*stopping) {
 		*stopping = true;
 		inject_queue_stop(pool->settings->queue);
@@ -1395,11 +1414,7 @@ send_queue(const struct settings *settings, struct inject_queue *queue,
 
 	session_settings_init(&session_settings, settings, addresses, queue);
 
-	memset(&pool, 0, sizeof(pool));
-	pool.settings = &session_settings;
-	pool.capacity = settings->max_connections;
-	pool.wait_mask = *wait_mask;
-	pool_log_init(&pool, log, settings->log_path);
+	pool_init(&pool, settings, &session_settings, wait_mask, log);
 	pool.progress.enabled = isatty(STDERR_FILENO);
 	pool.progress.total = inject_queue_pending(queue);
 	pool.progress.start = smtp_session_now();
@@ -1463,12 +1478,8 @@ send_follow(const struct settings *settings, struct follow *follow,
 
 	session_settings_init(&session_settings, settings, addresses,
 	    follow_step(follow, true, smtp_session_now()));
-	memset(&pool, 0, sizeof(pool));
-	pool.settings = &session_settings;
-	pool.capacity = settings->max_connections;
-	pool.wait_mask = *wait_mask;
+	pool_init(&pool, settings, &session_settings, wait_mask, log);
 	pool.follow = follow;
-	pool_log_init(&pool, log, settings->log_path);
 	follow_sessions(&pool, follow, &session_settings);
 	follow_finish(follow, smtp_session_now());
 	tls_client_free(session_settings.tls);
@@ -1526,9 +1537,7 @@ run_follow(const struct settings *settings)
 struct sendmail_progress {
 	struct progress progress;
 	const struct inject_queue *queue;
-	FILE   *log;
-	const char *log_path;
-	sig_atomic_t reopens;
+	struct log_reopener log;
 };
 
 static long long
@@ -1536,7 +1545,7 @@ sendmail_tick(void *context, long long now)
 {
 	struct sendmail_progress *state = context;
 
-	log_reopen_if_signalled(state->log, state->log_path, &state->reopens);
+	log_reopen_if_signalled(&state->log);
 	progress_show(&state->progress, state->queue, now);
 	return state->progress.enabled ? state->progress.next_refresh :
 	    LLONG_MAX;
@@ -1552,9 +1561,7 @@ send_queue_sendmail(const struct settings *settings,
 
 	memset(&state, 0, sizeof(state));
 	state.queue = queue;
-	state.log = log;
-	state.log_path = settings->log_path;
-	state.reopens = reopen_signal_count;
+	log_reopener_init(&state.log, log, settings->log_path);
 	state.progress.enabled = isatty(STDERR_FILENO);
 	state.progress.total = inject_queue_pending(queue);
 	state.progress.start = sendmail_pool_now();

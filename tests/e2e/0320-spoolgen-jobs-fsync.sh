@@ -15,6 +15,18 @@ count_files() {
 	find "$1" -type f 2>/dev/null | wc -l
 }
 
+# check_spool LABEL ARGS...: pass when spoolgen-check.py ARGS succeeds,
+# else fail with the first lines of its output.
+check_spool() {
+	local label=$1
+	shift
+	if $CHECK "$@" >"$WORK/check.out" 2>&1; then
+		pass "$label"
+	else
+		fail "$label" "$(head -n 5 "$WORK/check.out")"
+	fi
+}
+
 # generate NAME ARGS...: run spoolgen into $WORK/NAME; sets STATUS.
 generate() {
 	local name=$1
@@ -33,13 +45,8 @@ for jobs in 2 3 8; do
 		"$(count_files "$WORK/jobs$jobs/$SLOT/new")" 400
 	check_eq "--jobs $jobs: tmp/ is empty" \
 		"$(count_files "$WORK/jobs$jobs/$SLOT/tmp")" 0
-	if $CHECK compare "$WORK/one/$SLOT" "$WORK/jobs$jobs/$SLOT" \
-		>"$WORK/compare.out" 2>&1; then
-		pass "--jobs $jobs: the same messages as --jobs 1"
-	else
-		fail "--jobs $jobs: the same messages as --jobs 1" \
-			"$(head -n 5 "$WORK/compare.out")"
-	fi
+	check_spool "--jobs $jobs: the same messages as --jobs 1" \
+		compare "$WORK/one/$SLOT" "$WORK/jobs$jobs/$SLOT"
 done
 
 # More slots than one, so that file names stay unique across slots.
@@ -54,13 +61,8 @@ for mode in none batch each; do
 		"$(count_files "$WORK/sync_$mode/$SLOT/new")" 120
 	check_eq "--fsync $mode: tmp/ is empty" \
 		"$(count_files "$WORK/sync_$mode/$SLOT/tmp")" 0
-	if $CHECK compare "$WORK/sync_none/$SLOT" "$WORK/sync_$mode/$SLOT" \
-		>"$WORK/compare.out" 2>&1; then
-		pass "--fsync $mode: the same messages as --fsync none"
-	else
-		fail "--fsync $mode: the same messages as --fsync none" \
-			"$(head -n 5 "$WORK/compare.out")"
-	fi
+	check_spool "--fsync $mode: the same messages as --fsync none" \
+		compare "$WORK/sync_none/$SLOT" "$WORK/sync_$mode/$SLOT"
 done
 
 # A batch is at most 2048 files: 2,500 messages need two.
@@ -98,13 +100,8 @@ for signal in TERM INT; do
 			"$WORK/$name.err"
 		check "SIG$signal, --fsync $mode: summary gives the count" grep -q \
 			"^spoolgen: $written messages" "$WORK/$name.out"
-		if $CHECK messages "$WORK/$name/$SLOT" >"$WORK/$name.check" 2>&1
-		then
-			pass "SIG$signal, --fsync $mode: every message in new/ is whole"
-		else
-			fail "SIG$signal, --fsync $mode: every message in new/ is whole" \
-				"$(head -n 5 "$WORK/$name.check")"
-		fi
+		check_spool "SIG$signal, --fsync $mode: every message in new/ is whole" \
+			messages "$WORK/$name/$SLOT"
 		rm -rf "${WORK:?}/$name"
 	done
 done

@@ -38,8 +38,8 @@ cleanup() {
 }
 
 # mount_tmpfs DIR SIZE WHAT: mount a tmpfs of SIZE on DIR, unmounted on
-# exit; when that is not possible (it needs root), say that the checks
-# of WHAT are skipped and return 1.
+# exit. Mounting needs root, so when it fails, print that the checks of
+# WHAT are skipped and return 1.
 mount_tmpfs() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "# skipping $3: mounting a tmpfs needs root"
