@@ -34,6 +34,9 @@ struct wire {
 	size_t	long_line;		/* first line over ENVELOPE_LINE_MAX
 					 * bytes, or 0 */
 	size_t	nul_line;		/* first line with a NUL byte, or 0 */
+	bool	changed;		/* a CR was dropped or a line end
+					 * added: the LF form differs from
+					 * the bytes fed */
 };
 
 /* Fields collected while the header section is scanned. */
@@ -52,6 +55,9 @@ struct header_scan {
 	char   *from;			/* value of the first From */
 	char  **recipient_fields;	/* values of every To, Cc and Bcc */
 	size_t	recipient_field_count;
+	size_t	sent_start;		/* offset of the first line sent, or
+					 * SIZE_MAX */
+	bool	sent_gap;		/* a line after it is not sent */
 };
 
 /* Records the first line with a problem; line 0 (the prefix) is not
@@ -216,6 +222,7 @@ wire_feed(struct wire *wire, const char *bytes, size_t length)
 
 	if (wire_feed_plain(wire, bytes, length))
 		return;
+	wire->changed = true;
 
 	while (i < length) {
 		size_t	end = i;
@@ -377,6 +384,7 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 		mbox_from_line = true;
 	}
 	scan->at_top = true;
+	scan->sent_start = SIZE_MAX;
 	while (i < length) {
 		const char *newline = memchr(bytes + i, '\n', length - i);
 		size_t	next = newline ? (size_t)(newline - bytes) + 1 : length;
@@ -387,10 +395,14 @@ scan_message(struct header_scan *scan, struct wire *wire, const char *bytes,
 		line_number++;
 		if (in_header) {
 			in_header = scan_header_line(scan, line, line_length);
-			if (in_header && scan->skip_field)
+			if (in_header && scan->skip_field) {
+				scan->sent_gap |= scan->sent_start != SIZE_MAX;
 				continue;
+			}
 		}
 		wire->line_number = line_number;
+		if (scan->sent_start == SIZE_MAX)
+			scan->sent_start = (size_t)(line - bytes);
 
 		/* The body needs no field scan, so it goes in one piece. */
 		if (!in_header) {
@@ -887,6 +899,12 @@ envelope_parse_with(struct envelope *envelope, const char *bytes,
 	buf_append(&envelope->data, ".\r\n", 3);
 	envelope->eight_bit = wire.eight_bit;
 	envelope->bare_cr_line = wire.bare_cr_line;
+	envelope->lf_in_file = options->prefix == NULL && !wire.changed &&
+	    !scan.sent_gap && (scan.sent_start == SIZE_MAX ||
+	    bytes[length - 1] == '\n');
+	envelope->lf_start = scan.sent_start == SIZE_MAX ? length :
+	    scan.sent_start;
+	envelope->lf_end = length;
 	if (scan.message_id != NULL)
 		envelope->message_id = strip_blanks(scan.message_id);
 

@@ -32,6 +32,12 @@ struct envelope {
 	bool	mbox_from_line;	/* a first line "From ..." was left out */
 	char   *message_id;	/* Message-ID field value without the
 				 * blanks around it, or NULL */
+	bool	lf_in_file;	/* bytes lf_start to lf_end of the file,
+				 * its end, are exactly what
+				 * envelope_data_lf() gives, so a reader
+				 * may take the file itself */
+	size_t	lf_start;
+	size_t	lf_end;
 };
 
 /* How to read a message, beyond its bytes. */

@@ -616,6 +616,31 @@ message_load(struct inject_queue *queue, struct inject_message *message,
 	return false;
 }
 
+int
+inject_queue_reopen(struct inject_queue *queue,
+    const struct inject_message *message, struct stat *opened)
+{
+	struct stat claimed;
+	int	folder_fd, fd;
+
+	folder_fd = folder_fd_get(&queue->claim_folder, message->slot,
+	    message->folder, false);
+	if (folder_fd < 0)
+		return -1;
+	fd = openat(folder_fd, message->name, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(message->fd, &claimed) < 0 || fstat(fd, opened) < 0 ||
+	    claimed.st_dev != opened->st_dev ||
+	    claimed.st_ino != opened->st_ino) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
 struct inject_message *
 inject_queue_claim(struct inject_queue *queue, long long now_ms)
 {

@@ -136,6 +136,13 @@ size_t	inject_queue_claims(const struct inject_queue *queue);
 struct inject_message *inject_queue_claim(struct inject_queue *queue,
 	    long long now_ms);
 
+/* Opens the file of a claimed message once more, so that a reader gets an
+ * offset of its own, and fills status from it. Returns the descriptor, or
+ * -1 with errno set, also when the name no longer leads to the claimed
+ * file. */
+int	inject_queue_reopen(struct inject_queue *queue,
+	    const struct inject_message *message, struct stat *status);
+
 /*
  * Records the final outcome of a claimed message and disposes of its file
  * as the options set: moved from new/ to cur/ (with the Maildir info ":2,"

@@ -2,8 +2,10 @@
  * sendmail_pool - one sendmail child per message, up to max_processes at
  * once, driven by one ppoll() loop over the children's output pipes.
  * SIGCHLD is blocked except inside ppoll(), so a child's exit wakes the
- * loop, which then reaps with waitpid(WNOHANG). How much of its input a
- * child read is the offset of the memory file it shares with us.
+ * loop, which then reaps with waitpid(WNOHANG). A child reads the message
+ * file itself when the file contains the message as sendmail takes it,
+ * and a memory file otherwise. How much it read is the file offset it
+ * shares with us.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +34,14 @@ extern char **environ;
 struct sendmail_child {
 	struct inject_message *message;
 	pid_t	pid;			/* also its process group */
-	int	input_fd;		/* memory file with the message */
-	size_t	input_length;
+	int	input_fd;		/* the message file, or a memory file */
+	off_t	input_start;		/* where the message starts in it */
+	off_t	input_end;		/* and where it ends */
 	int	output_fd;		/* read end of its stdout and stderr */
+	int	output_hold_fd;		/* write end, held until the child is
+					 * reaped, so that its exit wakes the
+					 * loop once, by SIGCHLD, and not also
+					 * by the end of its output */
 	struct buf output;		/* the first SENDMAIL_OUTPUT_BYTES_MAX
 					 * bytes of its output */
 	bool	output_cut;		/* more output was thrown away */
@@ -47,11 +54,12 @@ struct sendmail_child {
 	long long output_close_time;	/* 0 until the child has exited */
 };
 
-/* A claimed message, written to a memory file for its child. */
+/* A claimed message, ready to be its child's standard input. */
 struct sendmail_input {
 	struct inject_message *message;	/* NULL: none */
 	int	fd;
-	size_t	length;
+	off_t	start;			/* offset of the message in fd */
+	off_t	end;
 };
 
 struct sendmail_pool {
@@ -141,7 +149,7 @@ child_arguments(const struct sendmail_pool_settings *settings,
 /* Writes the LF form of the message into a new memory file and rewinds
  * it. Returns the descriptor, or -1 with errno set. */
 static int
-input_create(const struct envelope *envelope, size_t *length)
+input_write(const struct envelope *envelope, size_t *length)
 {
 	struct buf data = BUF_INIT;
 	size_t	done = 0;
@@ -173,6 +181,38 @@ input_create(const struct envelope *envelope, size_t *length)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Opens the LF form of the claimed message in input->fd. When the file
+ * contains that form as it is, as files that spoolgen writes do, this is
+ * the file itself, opened again and set to where the form starts.
+ * Otherwise it is a memory file. Returns false with errno set on failure.
+ */
+static bool
+input_open(struct inject_queue *queue, struct sendmail_input *input)
+{
+	const struct envelope *envelope = &input->message->envelope;
+	struct stat status;
+	size_t	length = 0;
+	int	fd;
+
+	if (envelope->lf_in_file) {
+		fd = inject_queue_reopen(queue, input->message, &status);
+		if (fd >= 0 && status.st_size == (off_t)envelope->lf_end &&
+		    lseek(fd, (off_t)envelope->lf_start, SEEK_SET) >= 0) {
+			input->fd = fd;
+			input->start = (off_t)envelope->lf_start;
+			input->end = (off_t)envelope->lf_end;
+			return true;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	input->fd = input_write(envelope, &length);
+	input->start = 0;
+	input->end = (off_t)length;
+	return input->fd >= 0;
 }
 
 /*
@@ -228,8 +268,10 @@ child_start(struct sendmail_pool *pool, struct sendmail_child *child,
 	memset(child, 0, sizeof(*child));
 	child->message = message;
 	child->output_fd = -1;
+	child->output_hold_fd = -1;
 	child->input_fd = input->fd;
-	child->input_length = input->length;
+	child->input_start = input->start;
+	child->input_end = input->end;
 	if (pipe2(output, O_CLOEXEC) < 0) {
 		status = errno;
 		close(child->input_fd);
@@ -238,14 +280,15 @@ child_start(struct sendmail_pool *pool, struct sendmail_child *child,
 	argv = child_arguments(settings, &message->envelope);
 	status = child_spawn(child, settings->path, argv, output[1]);
 	free(argv);
-	close(output[1]);
 	if (status != 0) {
 		close(output[0]);
+		close(output[1]);
 		close(child->input_fd);
 		return status;
 	}
 	fcntl(output[0], F_SETFL, O_NONBLOCK);
 	child->output_fd = output[0];
+	child->output_hold_fd = output[1];
 	child->deadline = now + (long long)settings->timeout * 1000;
 	return 0;
 }
@@ -301,6 +344,8 @@ child_check_exit(struct sendmail_child *child, long long now, bool at_once)
 	child->exited = true;
 	child->output_close_time = at_once ? now :
 	    now + SENDMAIL_OUTPUT_GRACE_MS;
+	close(child->output_hold_fd);
+	child->output_hold_fd = -1;
 }
 
 /* Sends SIGTERM to the child's process group once, and SIGKILL when it is
@@ -409,7 +454,9 @@ child_judge(const struct sendmail_child *child, unsigned timeout,
     struct child_result *result)
 {
 	off_t	offset = lseek(child->input_fd, 0, SEEK_CUR);
-	bool	read_all = offset >= 0 && (size_t)offset >= child->input_length;
+	bool	read_all = offset >= child->input_end;
+	long long done = offset < child->input_start ? 0 :
+	    (long long)(offset - child->input_start);
 	int	code;
 
 	memset(result, 0, sizeof(*result));
@@ -433,7 +480,7 @@ child_judge(const struct sendmail_child *child, unsigned timeout,
 	if (code == EX_OK && !read_all) {
 		snprintf(result->status, sizeof(result->status),
 		    "exit 0, input unread");
-		buf_appendf(&result->text, "exited with status 0 after reading %lld of %zu bytes of the message", (long long)(offset < 0 ? 0 : offset), child->input_length);
+		buf_appendf(&result->text, "exited with status 0 after reading %lld of %lld bytes of the message", done, (long long)(child->input_end - child->input_start));
 		return;
 	}
 	if (code == EX_OK) {
@@ -555,8 +602,7 @@ pool_prepare_next(struct sendmail_pool *pool, long long now)
 	next->message = inject_queue_claim(pool->settings->queue, now);
 	if (next->message == NULL)
 		return false;
-	next->fd = input_create(&next->message->envelope, &next->length);
-	if (next->fd < 0) {
+	if (!input_open(pool->settings->queue, next)) {
 		pool_spawn_failed(pool, next->message, errno);
 		next->message = NULL;
 		return false;

@@ -82,9 +82,19 @@ Message-ID: <null@example.com>
 
 A bounce.
 EOF
+cat >"$MESSAGES/1700000004.M4P1.test" <<'EOF'
+From: tester@example.com
+Bcc: hidden@example.net
+To: shown@example.net
+Subject: blind copy
+Message-ID: <bcc@example.com>
+
+Only the Bcc line is left out.
+EOF
 small=$MESSAGES/1700000001.M1P1.test
 big=$MESSAGES/1700000002.M2P1.test
 null=$MESSAGES/1700000003.M3P1.test
+bcc=$MESSAGES/1700000004.M4P1.test
 
 # inject NAME ARGS...: run spoolinject with FAKE_SENDMAIL_DIR=$WORK/NAME,
 # output in $WORK/NAME.out and .err, log in .csv; sets STATUS, OUT,
@@ -286,13 +296,35 @@ y'z@example.net"
 check_eq "overrides: added header first" "$(head -n 1 "$RECORD"/stdin.*)" \
 	"X-Run: 1"
 
-make_spool descriptors "$small" "$big"
+# A message file that contains the sendmail input as it is, from some
+# line on, is itself the child's standard input. One with a Bcc line
+# among the sent ones is rewritten into a memory file.
+make_spool descriptors "$small" "$big" "$null" "$bcc"
 inject descriptors --sendmail="$FAKE/lists_fds.sh" --max-procs 2 "$SPOOL"
 check_eq "descriptors: exit status" "$STATUS" 0
 check_eq "descriptors: no log or spool file open in children" \
-	"$(cat "$RECORD"/fds.* | grep -c -e '\.csv$' -e '-spool/')" 0
-check_eq "descriptors: one message file each, on stdin" \
-	"$(cat "$RECORD"/fds.* | grep -c ' 0 -> /memfd:')" 2
+	"$(cat "$RECORD"/fds.* | grep -v ' 0 -> ' |
+		grep -c -e '\.csv$' -e '-spool/')" 0
+check_eq "descriptors: the message file itself on stdin" \
+	"$(cat "$RECORD"/fds.* | sed -n 's|.* 0 -> .*-spool/new/||p' | sort)" \
+	"1700000001.M1P1.test
+1700000002.M2P1.test
+1700000003.M3P1.test"
+check_eq "descriptors: a memory file for the Bcc message" \
+	"$(cat "$RECORD"/fds.* | grep -c ' 0 -> /memfd:')" 1
+
+make_spool bcc "$bcc" "$null"
+inject bcc --sendmail="$FAKE/ok.sh" --max-procs 1 "$SPOOL"
+check_eq "Bcc: exit status" "$STATUS" 0
+check_eq "Bcc: argv has the blind recipient" \
+	"$(grep -h -c -x 'hidden@example.net' "$RECORD"/argv.* | sort -n |
+		tr '\n' ' ')" "0 1 "
+check_eq "Bcc: line left out of stdin" \
+	"$(grep -l 'blind copy' "$RECORD"/stdin.* | xargs cat)" \
+	"$(grep -v '^Bcc:' "$bcc")"
+check_eq "Bcc: file read from after Return-Path" \
+	"$(grep -l 'null sender' "$RECORD"/stdin.* | xargs cat)" \
+	"$(tail -n +2 "$null")"
 
 # The AUTH password variable is removed before any sendmail process
 # starts, and its text in spoolinject's own environment is overwritten.

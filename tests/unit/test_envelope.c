@@ -546,7 +546,92 @@ Test(envelope, lf_data_table)
 		    c->name, c->input, lf.data ? lf.data : "", c->lf_data);
 		cr_expect_eq(memchr(lf.data, '\r', lf.length), NULL,
 		    "%s: a CR is left in the sendmail input", c->name);
+		if (envelope.lf_in_file) {
+			cr_expect_eq(envelope.lf_end, strlen(c->input),
+			    "%s: lf_end %zu", c->name, envelope.lf_end);
+			cr_expect_eq(envelope.lf_end - envelope.lf_start,
+			    lf.length, "%s: file part of %zu bytes for %zu",
+			    c->name, envelope.lf_end - envelope.lf_start,
+			    lf.length);
+			cr_expect(memcmp(c->input + envelope.lf_start,
+			    lf.data ? lf.data : "", lf.length) == 0,
+			    "%s: the file part differs", c->name);
+		}
 		buf_free(&lf);
+		envelope_free(&envelope);
+	}
+}
+
+/* Whether the sendmail input may be read from the file itself, and where
+ * it starts there. */
+struct lf_file_case {
+	const char *name;
+	const char *input;
+	const char *prefix;
+	bool	in_file;
+	const char *first_sent;	/* the file from here on, when in_file */
+};
+
+static const struct lf_file_case lf_file_cases[] = {
+	{ "plain", "From: f@example.com\nTo: t@example.net\n\n.x\n", NULL,
+	    true, "From:" },
+	{ "Return-Path on top",
+	    "Return-Path: <f@example.com>\nFrom: f@example.com\n"
+	    "To: t@example.net\n\nx\n", NULL, true, "From:" },
+	{ "delivery lines on top",
+	    "Return-Path: <f@example.com>\nDelivered-To: t@example.net\n"
+	    "Delivered-To: u@example.net\nX-Original-To: t@example.net\n"
+	    "From: f@example.com\n\nx\n", NULL, true, "X-Original-To:" },
+	{ "Delivered-To after X-Original-To",
+	    "Return-Path: <f@example.com>\nX-Original-To: t@example.net\n"
+	    "Delivered-To: t@example.net\nFrom: f@example.com\n\nx\n",
+	    NULL, false, NULL },
+	{ "folded Bcc on top",
+	    "Bcc: a@example.net,\n b@example.net\nFrom: f@example.com\n"
+	    "To: t@example.net\n\nx\n", NULL, true, "From:" },
+	{ "mbox From line",
+	    "From f@example.com Mon Jan  1 00:00:00 2024\n"
+	    "From: f@example.com\nTo: t@example.net\n\nx\n", NULL, true,
+	    "From:" },
+	{ "header only", "From: f@example.com\nTo: t@example.net\n", NULL,
+	    true, "From:" },
+	{ "Bcc between sent fields",
+	    "From: f@example.com\nBcc: b@example.net\nTo: t@example.net\n"
+	    "\nx\n", NULL, false, NULL },
+	{ "Return-Path below a sent field",
+	    "From: f@example.com\nReturn-Path: <f@example.com>\n"
+	    "To: t@example.net\n\nx\n", NULL, false, NULL },
+	{ "CRLF lines", "From: f@example.com\r\nTo: t@example.net\r\n\r\n"
+	    "x\r\n", NULL, false, NULL },
+	{ "bare CR in the body", "From: f@example.com\nTo: t@example.net\n\n"
+	    "x\ry\n", NULL, false, NULL },
+	{ "no line end at the end",
+	    "From: f@example.com\nTo: t@example.net\n\nx", NULL, false, NULL },
+	{ "added header", "From: f@example.com\nTo: t@example.net\n\nx\n",
+	    "X-Run: 1\n", false, NULL },
+};
+
+Test(envelope, lf_in_file_table)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(lf_file_cases) / sizeof(lf_file_cases[0]);
+	    i++) {
+		const struct lf_file_case *c = &lf_file_cases[i];
+		struct envelope envelope;
+		char   *error = NULL;
+
+		cr_assert_eq(envelope_parse(&envelope, c->input,
+		    strlen(c->input), c->prefix, &error), ENVELOPE_OK,
+		    "%s: error %s", c->name, error ? error : "none");
+		cr_expect_eq(envelope.lf_in_file, c->in_file,
+		    "%s: lf_in_file %d, want %d", c->name,
+		    envelope.lf_in_file, c->in_file);
+		if (c->in_file && envelope.lf_in_file)
+			cr_expect_eq(envelope.lf_start,
+			    (size_t)(strstr(c->input, c->first_sent) -
+			    c->input), "%s: lf_start %zu", c->name,
+			    envelope.lf_start);
 		envelope_free(&envelope);
 	}
 }
