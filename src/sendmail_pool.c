@@ -228,10 +228,10 @@ static const int child_default_signals[] = {
  *
  * vfork() saves posix_spawn()'s stack mapping and its reset of every
  * signal: about 10 of the 93 us that spoolinject spent on each message
- * when measured with 2 processes. The
- * child shares our memory until execve(), so it only makes system calls
- * and stores its errno. Our handled signals stay blocked until it has
- * set them to their defaults, so no handler of ours runs in it.
+ * when measured with 2 processes. The child shares our memory until
+ * execve(), so it only makes system calls and stores its errno. Our
+ * handled signals stay blocked until it has set them to their defaults,
+ * so no handler of ours runs in it.
  */
 static int
 child_spawn(struct sendmail_child *child, const char *path, char **argv,
