@@ -23,17 +23,23 @@ DEB_PACKAGES = build-essential pkg-config libgmime-3.0-dev libcsv-dev \
 # The version that spoolgen --version and spoolinject --version print.
 VERSION = 0.1.0
 
+# The project's flags go after the user's CFLAGS and LDFLAGS, which stay
+# as given, so that the inner make sees the same values as the outer.
 PKGS = gmime-3.0 libmagic openssl
-override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+PROJECT_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-DSPOOLGEN_DATADIR='"$(DATADIR)"' -DVERSION='"$(VERSION)"'
+PROJECT_LDFLAGS =
 LDLIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
 ifeq ($(SANITIZE),1)
-override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+PROJECT_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-override LDFLAGS += -fsanitize=address,undefined
+PROJECT_LDFLAGS += -fsanitize=address,undefined
 endif
+
+ALL_CFLAGS = $(CFLAGS) $(PROJECT_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(PROJECT_LDFLAGS)
 
 PROGRAMS = spoolgen spoolinject
 MAIN_SOURCES = $(PROGRAMS:%=src/%.c)
@@ -54,26 +60,30 @@ unit-tests: $(UNIT_PROGRAMS)
 # The programs print $(VERSION), so a new one rebuilds them.
 src/spoolgen.o src/spoolinject.o: Makefile
 
+%.o: %.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
 spoolgen: src/spoolgen.o src/libspool.a
-	$(CC) $(LDFLAGS) -o $@ src/spoolgen.o src/libspool.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ src/spoolgen.o src/libspool.a $(LDLIBS)
 
 spoolinject: src/spoolinject.o src/libspool.a
-	$(CC) $(LDFLAGS) -o $@ src/spoolinject.o src/libspool.a $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ src/spoolinject.o src/libspool.a $(LDLIBS)
 
 src/libspool.a: $(MODULE_OBJECTS)
 	rm -f $@
 	$(AR) rcs $@ $(MODULE_OBJECTS)
 
 tests/unit/test_%: tests/unit/test_%.c src/libspool.a
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< src/libspool.a \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< \
+		src/libspool.a \
 		$(LDLIBS) -lcriterion
 
 # src/build-flags records the compiler and flags of the build in the tree.
 # Its recipe runs on every make but rewrites the file only when the flags
 # differ from it. So a change of SANITIZE, CFLAGS or PREFIX rebuilds every
 # object, the library and every program, and no build mixes objects.
-BUILD_FLAGS = CC=$(CC) CPPFLAGS=$(CPPFLAGS) CFLAGS=$(CFLAGS) \
-	LDFLAGS=$(LDFLAGS) LDLIBS=$(LDLIBS)
+BUILD_FLAGS = CC=$(CC) CPPFLAGS=$(CPPFLAGS) CFLAGS=$(ALL_CFLAGS) \
+	LDFLAGS=$(ALL_LDFLAGS) LDLIBS=$(LDLIBS)
 shell_quote = '$(subst ','\'',$(1))'
 
 src/build-flags: FORCE
