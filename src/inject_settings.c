@@ -788,8 +788,10 @@ inject_settings_parse(struct inject_settings *settings, int argc, char **argv)
 	}
 	if (optind >= argc)
 		usage_error("no Maildir or spool folder given");
-	settings_check_secure(settings);
+	/* The --sendmail checks come first, so that an SMTP option given
+	 * with --sendmail is a usage error before its file is looked at. */
 	settings_check_sendmail(settings);
+	settings_check_secure(settings);
 	settings->paths = argv + optind;
 	settings->path_count = argc - optind;
 	settings_check_follow(settings);

@@ -411,6 +411,14 @@ inject usage --sendmail="$FAKE/ok.sh" --server 127.0.0.1:25 "$SPOOL"
 check_eq "--server with --sendmail: exit status" "$STATUS" 64
 check "--server with --sendmail: message" \
 	grep -q -- '--server is for SMTP and LMTP' "$OUT.err"
+inject usage --sendmail="$FAKE/ok.sh" --tls-verify --tls-ca "$WORK/none.pem" \
+	"$SPOOL"
+check_eq "--tls-ca with --sendmail: exit status" "$STATUS" 64
+check "--tls-ca with --sendmail: message" \
+	grep -q -- '--tls-verify is for SMTP and LMTP' "$OUT.err"
+inject usage --sendmail="$FAKE/ok.sh" --auth-user u \
+	--auth-pass-file "$WORK/none.pass" "$SPOOL"
+check_eq "--auth-pass-file with --sendmail: exit status" "$STATUS" 64
 inject usage --max-procs 2 "$SPOOL"
 check_eq "--max-procs without --sendmail: exit status" "$STATUS" 64
 inject usage --sendmail="$WORK/none" "$SPOOL"
