@@ -84,6 +84,83 @@ slot_parse_zone(const char *p, long *offset, int *local)
 	return 0;
 }
 
+/* Returns whether time is fields's minute in local time. */
+static int
+slot_local_matches(time_t time, const struct tm *fields)
+{
+	struct tm local;
+
+	return localtime_r(&time, &local) != NULL
+	    && local.tm_year == fields->tm_year
+	    && local.tm_mon == fields->tm_mon
+	    && local.tm_mday == fields->tm_mday
+	    && local.tm_hour == fields->tm_hour
+	    && local.tm_min == fields->tm_min;
+}
+
+/* Writes time as a local ISO 8601 time with its UTC offset, such as
+ * 2026-11-01T01:30-04:00. */
+static void
+slot_format_local(time_t time, char text[32])
+{
+	struct tm local;
+	size_t length;
+
+	localtime_r(&time, &local);
+	length = strftime(text, 32, "%Y-%m-%dT%H:%M%z", &local);
+
+	/* strftime writes the offset as -0400; ISO 8601 text has -04:00. */
+	if (length >= 5 && length + 2 <= 32) {
+		memmove(text + length - 1, text + length - 2, 3);
+		text[length - 2] = ':';
+	}
+}
+
+/*
+ * Converts the local minute in fields to a time. A minute that the clocks
+ * skip, or one that they pass twice when they go back, is an error,
+ * because only a UTC offset can say which time is meant.
+ */
+static int
+slot_from_local(const struct tm *fields, const char *text, time_t *result,
+    struct buf *error)
+{
+	time_t found[2];
+	int count = 0, dst;
+
+	for (dst = 0; dst <= 1; dst++) {
+		struct tm guess = *fields;
+		time_t time;
+
+		guess.tm_sec = 0;
+		guess.tm_isdst = dst;
+		time = mktime(&guess);
+		if (slot_local_matches(time, fields)
+		    && (count == 0 || found[0] != time))
+			found[count++] = time;
+	}
+	if (count == 1) {
+		*result = found[0];
+		return 0;
+	}
+	if (count == 0) {
+		buf_appendf(error, "invalid time \"%s\": the clocks of the "
+		    "local time zone skip it; give another time, or one with "
+		    "a UTC offset", text);
+	} else {
+		char	first[32], second[32];
+
+		slot_format_local(found[0] < found[1] ? found[0] : found[1],
+		    first);
+		slot_format_local(found[0] < found[1] ? found[1] : found[0],
+		    second);
+		buf_appendf(error, "ambiguous time \"%s\": the clocks of the "
+		    "local time zone pass it twice; give it with its UTC "
+		    "offset, as %s or %s", text, first, second);
+	}
+	return -1;
+}
+
 int
 slot_parse(const char *text, time_t now, time_t *slot, struct buf *error)
 {
@@ -113,13 +190,16 @@ slot_parse(const char *text, time_t now, time_t *slot, struct buf *error)
 		    "2026-12-04T10:21-05:00", text);
 		return -1;
 	}
-	fields.tm_sec = seconds;
 	if (local) {
-		fields.tm_isdst = -1;
-		result = mktime(&fields);
+		if (slot_from_local(&fields, text, &result, error) < 0)
+			return -1;
 	} else {
+		fields.tm_sec = 0;
 		result = timegm(&fields) - offset;
 	}
+
+	/* A leap second, :60, counts as the next minute. */
+	result += seconds;
 	*slot = result - ((result % 60) + 60) % 60;
 	return 0;
 }

@@ -15,8 +15,9 @@
  * Parses "now" (meaning the time now) or an ISO 8601 time into the start
  * of its minute. The time is like 2026-12-04T15:21, with optional seconds
  * and 'Z' or an offset such as +01:00. Without either it is local time,
- * and a space may replace the 'T'. Returns 0, or -1 with a message in
- * error.
+ * and a space may replace the 'T'. A local time that does not exist or
+ * occurs twice, at a change of daylight saving time, is rejected. Returns
+ * 0, or -1 with a message in error.
  */
 int	slot_parse(const char *text, time_t now, time_t *slot,
 		struct buf *error);

@@ -88,6 +88,66 @@ Test(slot, parse_local)
 	}
 }
 
+Test(slot, parse_local_change)
+{
+	static const struct parse_case cases[] = {
+		{"2026-03-08T02:30", "skip"},
+		{"2026-03-08T02:00", "skip"},
+		{"2026-03-08T02:59:59", "skip"},
+		{"2026-11-01T01:30", "as 2026-11-01T01:30-04:00 or "
+		    "2026-11-01T01:30-05:00"},
+		{"2026-11-01T01:00", "pass it twice"},
+	};
+	size_t i;
+
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf error = BUF_INIT;
+		time_t slot = -1;
+		int status;
+
+		status = slot_parse(cases[i].text, 0, &slot, &error);
+		cr_expect_eq(status, -1, "\"%s\": status %d, expected -1",
+		    cases[i].text, status);
+		cr_expect(error.data != NULL
+		    && strstr(error.data, cases[i].expected) != NULL,
+		    "\"%s\": error \"%s\", expected it to contain \"%s\"",
+		    cases[i].text, error.data ? error.data : "",
+		    cases[i].expected);
+		buf_free(&error);
+	}
+}
+
+Test(slot, parse_local_next_to_change)
+{
+	static const struct parse_case cases[] = {
+		{"2026-03-08T01:59", "20260308T0659Z"},
+		{"2026-03-08T03:00", "20260308T0700Z"},
+		{"2026-11-01T00:59", "20261101T0459Z"},
+		{"2026-11-01T02:00", "20261101T0700Z"},
+		{"2026-06-30T23:59:60", "20260701T0400Z"},
+	};
+	size_t i;
+
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf error = BUF_INIT;
+		char name[SLOT_NAME_SIZE];
+		time_t slot = -1;
+		int status;
+
+		status = slot_parse(cases[i].text, 0, &slot, &error);
+		cr_assert_eq(status, 0, "\"%s\": status %d, expected 0 (%s)",
+		    cases[i].text, status, error.data ? error.data : "");
+		slot_name(slot, name);
+		cr_expect_str_eq(name, cases[i].expected, "\"%s\": slot %s, "
+		    "expected %s", cases[i].text, name, cases[i].expected);
+		buf_free(&error);
+	}
+}
+
 Test(slot, parse_now)
 {
 	static const time_t nows[] = {1796403600, 1796403659, 1796403660,
