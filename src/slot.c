@@ -119,7 +119,7 @@ slot_format_local(time_t time, char text[32])
 /*
  * Converts the local minute in fields to a time. A minute that the clocks
  * skip, or one that they pass twice when they go back, is an error,
- * because only a UTC offset can say which time is meant.
+ * because only a UTC offset tells which time is meant.
  */
 static int
 slot_from_local(const struct tm *fields, const char *text, time_t *result,
