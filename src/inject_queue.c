@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -66,6 +67,10 @@ struct inject_queue {
 					 * messages point into slot_names */
 	char  **slot_names;		/* the same Maildirs as given or found */
 	size_t	slot_count;
+	size_t	slot_capacity;
+	size_t *slot_table;		/* hash table of slot numbers plus 1;
+					 * 0 marks an empty entry */
+	size_t	slot_table_size;	/* a power of two, or 0 */
 	bool	stopped;
 	size_t	claims;
 	long long pace_start;		/* monotonic ms */
@@ -182,31 +187,92 @@ queue_skip_locked(struct inject_queue *queue,
 	msg_warn("skipping %s: locked by another process; further locked files in %s are only counted", path, message->slot);
 }
 
+/* Returns the FNV-1a hash of text. */
+static size_t
+slot_hash(const char *text)
+{
+	uint64_t hash = 14695981039346656037ULL;
+
+	for (; *text != '\0'; text++) {
+		hash ^= (unsigned char)*text;
+		hash *= 1099511628211ULL;
+	}
+	return (size_t)hash;
+}
+
+/* Returns the table entry for resolved: the one with its slot number, or
+ * the empty one where it would go. The table is never full. */
+static size_t *
+slot_table_entry(const struct inject_queue *queue, const char *resolved)
+{
+	size_t	mask = queue->slot_table_size - 1;
+	size_t	i = slot_hash(resolved) & mask;
+
+	while (queue->slot_table[i] != 0 &&
+	    strcmp(queue->slots[queue->slot_table[i] - 1], resolved) != 0)
+		i = (i + 1) & mask;
+	return &queue->slot_table[i];
+}
+
+/* Doubles the table, or creates it, and enters every slot again. */
+static void
+slot_table_grow(struct inject_queue *queue)
+{
+	size_t	i;
+
+	free(queue->slot_table);
+	queue->slot_table_size = queue->slot_table_size == 0 ? 64 :
+	    queue->slot_table_size * 2;
+	queue->slot_table = xcalloc(queue->slot_table_size,
+	    sizeof(*queue->slot_table));
+	for (i = 0; i < queue->slot_count; i++)
+		*slot_table_entry(queue, queue->slots[i]) = i + 1;
+}
+
+/* Returns the number of the slot whose realpath() is resolved, or
+ * SIZE_MAX when there is none. */
+static size_t
+queue_find_slot(const struct inject_queue *queue, const char *resolved)
+{
+	size_t	entry;
+
+	if (queue->slot_table_size == 0)
+		return SIZE_MAX;
+	entry = *slot_table_entry(queue, resolved);
+	return entry == 0 ? SIZE_MAX : entry - 1;
+}
+
 /* Records slot, by its realpath(), unless it was added before. Returns
- * the copy of slot that its messages share, or NULL for a repeat.
- * NOTE: the search is linear, so N Maildirs cost N * N / 2 comparisons,
- * about 50 million for a week of one-minute slots. */
+ * the copy of slot that its messages share, or NULL for a repeat. */
 static char *
 queue_add_slot_name(struct inject_queue *queue, const char *slot)
 {
 	char   *resolved = realpath(slot, NULL);
-	size_t	i;
 
 	if (resolved == NULL)
 		resolved = xstrdup(slot);
-	for (i = 0; i < queue->slot_count; i++) {
-		if (strcmp(queue->slots[i], resolved) == 0) {
-			free(resolved);
-			return NULL;
-		}
+	if (queue_find_slot(queue, resolved) != SIZE_MAX) {
+		free(resolved);
+		return NULL;
 	}
-	queue->slots = xrealloc(queue->slots,
-	    (queue->slot_count + 1) * sizeof(*queue->slots));
-	queue->slot_names = xrealloc(queue->slot_names,
-	    (queue->slot_count + 1) * sizeof(*queue->slot_names));
+	if (queue->slot_count == queue->slot_capacity) {
+		queue->slot_capacity = queue->slot_capacity == 0 ? 16 :
+		    queue->slot_capacity * 2;
+		queue->slots = xrealloc(queue->slots,
+		    queue->slot_capacity * sizeof(*queue->slots));
+		queue->slot_names = xrealloc(queue->slot_names,
+		    queue->slot_capacity * sizeof(*queue->slot_names));
+	}
 	queue->slots[queue->slot_count] = resolved;
 	queue->slot_names[queue->slot_count] = xstrdup(slot);
-	return queue->slot_names[queue->slot_count++];
+	queue->slot_count++;
+
+	/* At most half full, so that probes stay short. */
+	if (queue->slot_count * 2 > queue->slot_table_size)
+		slot_table_grow(queue);
+	else
+		*slot_table_entry(queue, resolved) = queue->slot_count;
+	return queue->slot_names[queue->slot_count - 1];
 }
 
 /* Returns the queue's copy of the name of Maildir slot, adding it when
@@ -216,15 +282,12 @@ queue_slot_name(struct inject_queue *queue, const char *slot)
 {
 	char   *resolved = realpath(slot, NULL);
 	char   *added;
-	size_t	i;
+	size_t	found = resolved == NULL ? SIZE_MAX :
+	    queue_find_slot(queue, resolved);
 
-	for (i = 0; resolved != NULL && i < queue->slot_count; i++) {
-		if (strcmp(queue->slots[i], resolved) == 0) {
-			free(resolved);
-			return queue->slot_names[i];
-		}
-	}
 	free(resolved);
+	if (found != SIZE_MAX)
+		return queue->slot_names[found];
 	added = queue_add_slot_name(queue, slot);
 	if (added == NULL)
 		msg_panic("queue_slot_name: %s vanished from the slot list",
@@ -1080,6 +1143,7 @@ inject_queue_free(struct inject_queue *queue)
 		free(queue->slot_names[i]);
 	}
 	free(queue->slots);
+	free(queue->slot_table);
 	free(queue->slot_names);
 	free(queue->messages);
 	free(queue->reply_counts);

@@ -1,6 +1,6 @@
 /*
  * Unit tests for inject_queue: a Maildir named more than once is read
- * once, CSV log records are quoted and whole, and claims stop while the
+ * once, among a few or hundreds, CSV log records are quoted and whole, and claims stop while the
  * claimed messages hold too many DATA bytes.
  */
 #include <criterion/criterion.h>
@@ -77,6 +77,33 @@ Test(inject_queue, maildir_named_twice_read_once)
 	free(maildir);
 	free(alias);
 	free(spool_slot);
+}
+
+Test(inject_queue, many_maildirs_read_once)
+{
+	struct inject_queue *queue = queue_new(NULL);
+	char   *paths[300];
+	size_t	i;
+
+	for (i = 0; i < 300; i++) {
+		char	name[32];
+
+		snprintf(name, sizeof(name), "slot-%zu", i);
+		paths[i] = make_maildir(name, 1);
+		cr_assert_eq(inject_queue_add(queue, paths[i]), 0);
+	}
+	for (i = 0; i < 300; i++) {
+		char   *alias;
+
+		cr_assert_neq(asprintf(&alias, "%s/.", paths[i]), -1);
+		cr_assert_eq(inject_queue_add(queue, alias), 0);
+		free(alias);
+		free(paths[i]);
+	}
+	cr_expect_eq(inject_queue_pending(queue), 300,
+	    "pending %zu, want 300 for 300 Maildirs each named twice",
+	    inject_queue_pending(queue));
+	inject_queue_free(queue);
 }
 
 Test(inject_queue, log_record_quoted)
