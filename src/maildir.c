@@ -88,6 +88,7 @@ maildir_open(struct maildir *maildir, const char *path,
 	}
 	maildir->path = xstrdup(path);
 	maildir->host = maildir_host_name();
+	maildir->pid = (long) getpid();
 	if ((maildir->tmp_fd = maildir_open_folder(path, "tmp", error)) < 0
 	    || (maildir->new_fd = maildir_open_folder(path, "new", error)) < 0
 	    || (cur_fd = maildir_open_folder(path, "cur", error)) < 0) {
@@ -171,8 +172,8 @@ maildir_deliver(struct maildir *maildir, const void *data, size_t length,
 	int status;
 
 	gettimeofday(&now, NULL);
-	snprintf(name, sizeof(name), "%lld.M%06ldP%dQ%llu.%s",
-	    (long long) now.tv_sec, (long) now.tv_usec, (int) getpid(),
+	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%llu.%s",
+	    (long long) now.tv_sec, (long) now.tv_usec, maildir->pid,
 	    sequence, maildir->host);
 	if ((status = maildir_write_file(maildir, name, data, length,
 		    error)) != 0)

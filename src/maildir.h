@@ -30,6 +30,7 @@ struct maildir {
 	int	new_fd;
 	enum maildir_sync_mode sync_mode;
 	char   *host;			/* host name with '/' and ':' escaped */
+	long	pid;			/* process ID, for file names */
 	char  (*pending)[MAILDIR_NAME_SIZE];	/* written in tmp/, not yet
 						 * renamed into new/ */
 	size_t	pending_count;
