@@ -96,6 +96,11 @@ int	message_fast_blocks_ready(void);
 void	message_fast_qp(struct buf *output, const char *text, size_t length,
 		int use_blocks);
 
+/* Returns non-zero when message_render_fast() can encode the body;
+ * use_blocks as for message_fast_qp(). */
+int	message_fast_body_fits(const char *text, size_t length,
+		int use_blocks);
+
 /* Appends the raw value of a mailbox header, without "Name:": the
  * encoded display name, if any, and the address, folded, with the line
  * end. */
