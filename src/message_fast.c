@@ -75,13 +75,14 @@ message_fast_block_plain(const struct qp_block_class *class, __m128i bytes)
 
 /*
  * Encodes, as the byte-at-a-time loop would, up to 16 bytes from *p on
- * that need no soft break: a run of plain bytes and blanks that ends in
- * a plain byte, then an LF or one escaped byte. Advances *p and *out.
- * Returns non-zero when the next byte may start another run.
+ * that need no soft break: plain bytes and blanks that stay literal,
+ * then an LF or one escaped byte. Advances *p and *out. Returns
+ * non-zero when the next byte may start another run.
  */
 static inline int
 message_fast_qp_block(const struct qp_block_class *class,
-    char *restrict *out, const unsigned char **p, size_t *column)
+    char *restrict *out, const unsigned char **p, const unsigned char *end,
+    size_t *column)
 {
 	__m128i bytes = _mm_loadu_si128((const __m128i *) *p);
 	__m128i blanks = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(' ')),
@@ -92,11 +93,18 @@ message_fast_qp_block(const struct qp_block_class *class,
 	/* The first byte that is neither plain nor blank, or 16. */
 	unsigned stop = (unsigned) __builtin_ctz(~(plain | blank) | 0x10000u);
 	unsigned before = plain & ((1u << stop) - 1);
-	/* Blanks after the last plain byte are left to the loop, which
-	 * encodes them when a line end follows. */
-	size_t run = before ? 32 - (size_t) __builtin_clz(before) : 0;
-	size_t room = QP_LITERAL_LAST + 1 - *column;
+	const unsigned char *after = *p + stop;
+	size_t run, room = QP_LITERAL_LAST + 1 - *column;
 	unsigned char next;
+
+	/* Blanks stay literal unless only blanks come before the next LF
+	 * or the end, which the loop then encodes. */
+	while (after < end && (*after == ' ' || *after == '\t'))
+		after++;
+	if (after < end && *after != '\n')
+		run = stop;
+	else
+		run = before ? 32 - (size_t) __builtin_clz(before) : 0;
 
 	/* The store may pass the run, into space reserved for the rest. */
 	_mm_storeu_si128((__m128i *) *out, bytes);
@@ -109,8 +117,10 @@ message_fast_qp_block(const struct qp_block_class *class,
 	*column += run;
 	*out += run;
 	*p += run;
-	if (run != stop || stop == 16)
-		return run == 16;
+	if (stop == 16)
+		return run > 0;
+	if (run != stop)
+		return 0;
 	next = **p;
 	if (next == '\n') {
 		*column = 0;
@@ -261,8 +271,8 @@ message_fast_qp(struct buf *output, const char *text, size_t length,
 #ifdef __SSE2__
 		if (use_blocks && pending < 0 && column <= QP_LITERAL_LAST
 		    && end - p >= 16) {
-			if (message_fast_qp_block(&class, &out, &p, &column)
-			    || p == end)
+			if (message_fast_qp_block(&class, &out, &p, end,
+			    &column) || p == end)
 				continue;
 		}
 #endif
