@@ -86,6 +86,21 @@ int	message_render_fast(const struct message_fields *fields,
  * it. */
 void	message_fast_init(void);
 
+/* Returns non-zero when message_fast_init() found that the SSE2 byte
+ * tests match the bytes GMime writes as they are, so the code uses them. */
+int	message_fast_blocks_ready(void);
+
+/* Appends text encoded as GMime's quoted-printable encoder writes it,
+ * for a body message_fast_body_fits() accepts. With use_blocks zero,
+ * the SSE2 code is skipped, which the unit tests compare against. */
+void	message_fast_qp(struct buf *output, const char *text, size_t length,
+		int use_blocks);
+
+/* Returns non-zero when message_render_fast() can encode the body;
+ * use_blocks as for message_fast_qp(). */
+int	message_fast_body_fits(const char *text, size_t length,
+		int use_blocks);
+
 /* Appends the raw value of a mailbox header, without "Name:": the
  * encoded display name, if any, and the address, folded, with the line
  * end. */

@@ -5,6 +5,7 @@
  * the shared hard cases, and from random bodies and header texts.
  */
 #include <criterion/criterion.h>
+#include <gmime/gmime.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,4 +297,194 @@ Test(message_fast, plain_ascii_declined)
 	cr_assert_eq(message_render_fast(&fields, &output), -1,
 	    "a message without a boundary must go through GMime");
 	buf_free(&output);
+}
+
+/* Appends a random byte that message_fast_qp() writes as it is and that
+ * is not a blank: printable ASCII other than '='. */
+static void
+append_plain_byte(struct rng *rng, struct buf *text)
+{
+	char c;
+
+	do
+		c = (char) (33 + rng_below(rng, 94));
+	while (c == '=');
+	buf_append_byte(text, c);
+}
+
+/*
+ * Appends count pieces that stress the 16-byte blocks of the encoder:
+ * plain runs that end near column 75, blank runs that may end a line or
+ * the body, '=', 8-bit bytes and lines longer than 76.
+ */
+static void
+random_qp_text(struct rng *rng, struct buf *text, size_t count)
+{
+	static const size_t run_lengths[] = {1, 2, 15, 16, 17, 59, 60, 73,
+	    74, 75, 76, 77};
+	size_t i, j, length;
+
+	for (i = 0; i < count; i++) {
+		switch (rng_below(rng, 9)) {
+		case 0:
+			length = run_lengths[rng_below(rng,
+			    sizeof(run_lengths) / sizeof(run_lengths[0]))];
+			for (j = 0; j < length; j++)
+				append_plain_byte(rng, text);
+			break;
+		case 1:
+			length = 55 + rng_below(rng, 150);
+			for (j = 0; j < length; j++)
+				append_plain_byte(rng, text);
+			break;
+		case 2:
+			length = 1 + rng_below(rng, 20);
+			for (j = 0; j < length; j++)
+				buf_append_byte(text, rng_below(rng, 3) ? ' '
+				    : '\t');
+			break;
+		case 3:
+			buf_append_byte(text, '\n');
+			break;
+		case 4:
+			buf_append_string(text, rng_below(rng, 2) ? " \n"
+			    : "\t\n");
+			break;
+		case 5:
+			buf_append_byte(text, '=');
+			break;
+		case 6:
+			buf_append_byte(text, (char) (128 + rng_below(rng,
+			    128)));
+			break;
+		default:
+			length = 1 + rng_below(rng, 12);
+			for (j = 0; j < length; j++)
+				append_plain_byte(rng, text);
+			buf_append_byte(text, ' ');
+			break;
+		}
+	}
+}
+
+/* Fails with the first byte where two encodings of the same body
+ * differ. */
+static void
+assert_same_encoding(const struct buf *got, const char *got_name,
+    const struct buf *expected, const char *expected_name, size_t body)
+{
+	size_t i = 0;
+
+	while (i < got->length && i < expected->length
+	    && got->data[i] == expected->data[i])
+		i++;
+	cr_assert(got->length == expected->length && i == got->length,
+	    "body %zu: %s and %s differ at byte %zu of %zu and %zu:\n"
+	    "%s: \"%.40s\"\n%s: \"%.40s\"", body, got_name, expected_name, i,
+	    got->length, expected->length, got_name,
+	    got->data + (i > 20 ? i - 20 : 0), expected_name,
+	    expected->data + (i > 20 ? i - 20 : 0));
+}
+
+Test(message_fast, blocks_in_use)
+{
+#ifdef __SSE2__
+	cr_assert(message_fast_blocks_ready(), "the SSE2 byte classes do not "
+	    "match the quoted-printable bytes learnt from GMime");
+#else
+	cr_skip_test("built without SSE2");
+#endif
+}
+
+/* Encodes random bodies with the SSE2 blocks, without them and with
+ * GMime's own encoder, and compares the three. Each body sits in a
+ * buffer of its exact length, so that the sanitizer build catches a
+ * read past its end. */
+Test(message_fast, qp_blocks_match_bytewise)
+{
+	struct buf text = BUF_INIT, blocks = BUF_INIT, bytewise = BUF_INIT;
+	struct buf gmime = BUF_INIT;
+	struct rng rng;
+	size_t i, length;
+	char *body;
+	int state;
+	guint32 save;
+
+	rng_seed(&rng, 7);
+	for (i = 0; i < 20000; i++) {
+		buf_reset(&text);
+		random_qp_text(&rng, &text, rng_below(&rng, 40) + 1);
+		length = text.length;
+		body = malloc(length ? length : 1);
+		cr_assert_not_null(body, "malloc failed");
+		memcpy(body, text.data, length);
+		buf_reset(&blocks);
+		buf_reset(&bytewise);
+		buf_reset(&gmime);
+		message_fast_qp(&blocks, body, length, 1);
+		message_fast_qp(&bytewise, body, length, 0);
+		assert_same_encoding(&blocks, "blocks", &bytewise, "bytewise",
+		    i);
+		buf_reserve(&gmime, length * 5 + 16);
+		state = -1;
+		save = 0;
+		gmime.length = g_mime_encoding_quoted_encode_close(
+		    (const unsigned char *) body, length,
+		    (unsigned char *) gmime.data, &state, &save);
+		gmime.data[gmime.length] = '\0';
+		assert_same_encoding(&blocks, "blocks", &gmime, "GMime", i);
+		free(body);
+	}
+	buf_free(&text);
+	buf_free(&blocks);
+	buf_free(&bytewise);
+	buf_free(&gmime);
+}
+
+/* Compares message_fast_body_fits() with and without the SSE2 blocks on
+ * random bodies with control characters, tabs, LFs and a varying share
+ * of 8-bit bytes around the base64 limit. */
+Test(message_fast, body_fits_blocks_match_bytewise)
+{
+	struct rng rng;
+	size_t i, j, length, accepted = 0;
+	unsigned eight_bit_share, control_share;
+	unsigned char *body;
+	int with_blocks, bytewise;
+
+	rng_seed(&rng, 11);
+	for (i = 0; i < 50000; i++) {
+		length = rng_below(&rng, 600);
+		eight_bit_share = (unsigned) rng_below(&rng, 30);
+		control_share = rng_below(&rng, 2) ? 0
+		    : (unsigned) rng_below(&rng, 2000);
+		body = malloc(length ? length : 1);
+		cr_assert_not_null(body, "malloc failed");
+		for (j = 0; j < length; j++) {
+			if (rng_below(&rng, 100) < eight_bit_share)
+				body[j] = (unsigned char) (128 + rng_below(&rng,
+				    128));
+			else if (rng_below(&rng, 10000) < control_share)
+				body[j] = rng_below(&rng, 8) ? (unsigned char)
+				    rng_below(&rng, 32) : 127;
+			else
+				body[j] = (unsigned char) (32 + rng_below(&rng,
+				    95));
+			if (rng_below(&rng, 40) == 0)
+				body[j] = rng_below(&rng, 2) ? '\t' : '\n';
+		}
+		with_blocks = message_fast_body_fits((const char *) body,
+		    length, 1);
+		bytewise = message_fast_body_fits((const char *) body, length,
+		    0);
+		cr_assert_eq(with_blocks, bytewise, "body %zu of %zu bytes: "
+		    "body_fits is %d with blocks, %d without", i, length,
+		    with_blocks, bytewise);
+		accepted += with_blocks != 0;
+		free(body);
+	}
+	cr_assert_gt(accepted, 5000, "only %zu of 50000 bodies fit, too few "
+	    "to compare the 8-bit counts", accepted);
+	cr_assert_lt(accepted, 45000, "%zu of 50000 bodies fit, too few "
+	    "rejected to compare the control checks", accepted);
 }
