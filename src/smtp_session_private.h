@@ -100,7 +100,7 @@ struct smtp_session {
 	size_t	answered;			/* final replies received */
 	long long deadline;
 };
-/* Functions of smtp_session.c that smtp_session_secure.c uses. */
+/* Functions of smtp_session.c that the other smtp_session files use. */
 
 /* Restarts the stage timer after progress. */
 void	session_touch(struct smtp_session *session);
@@ -127,8 +127,30 @@ void	session_write_quit_now(struct smtp_session *session);
 void	session_fail_with_quit(struct smtp_session *session,
 	    const struct smtp_reply *reply, const char *stage);
 
+/* Frees a transaction, which no list links any longer. */
+void	transaction_free(struct transaction *transaction);
+
+/* Takes a transaction out of the session's list. */
+void	transaction_unlink(struct smtp_session *session,
+	    struct transaction *transaction);
+
+/* Sends RCPT TO for the transaction's recipient number recipient. */
+void	send_rcpt(struct smtp_session *session,
+	    struct transaction *transaction, size_t recipient);
+
+/* Functions of smtp_session_reply.c. */
+
 /* Sends EHLO, or LHLO for LMTP. */
 void	send_hello(struct smtp_session *session);
+
+/* Handles the reply to the end of a message's data: for a recipient with
+ * LMTP, else for the whole transaction. */
+void	on_dot(struct smtp_session *session, struct transaction *transaction,
+	    size_t recipient, const struct smtp_reply *reply);
+
+/* Hands a reply to the handler of the command it replies to. */
+void	session_dispatch_command(struct smtp_session *session,
+	    const struct expected_reply *entry, const struct smtp_reply *reply);
 
 /* Functions of smtp_session_secure.c. */
 
