@@ -72,6 +72,8 @@ struct sendmail_pool {
 	bool	spawn_failed;
 	unsigned warnings;
 	long long tick_time;
+	int	handled_signals[NSIG];	/* set to SIG_DFL in each child */
+	size_t	handled_signal_count;
 };
 
 static void
@@ -214,16 +216,38 @@ input_open(struct inject_queue *queue, struct sendmail_input *input)
 	return input->fd >= 0;
 }
 
-/* The signals that spoolinject catches or ignores, set back to their
- * defaults in each child. */
-static const int child_default_signals[] = {
-	SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD,
-};
+/*
+ * Lists in pool->handled_signals the signals that have a handler here,
+ * and SIGPIPE, which spoolinject ignores: those a child sets back to
+ * their defaults. Other ignored signals stay ignored in the child, as
+ * execve() leaves them.
+ */
+static void
+pool_find_handled_signals(struct sendmail_pool *pool)
+{
+	int	signal_number;
+
+	pool->handled_signal_count = 0;
+	pool->handled_signals[pool->handled_signal_count++] = SIGPIPE;
+	for (signal_number = 1; signal_number < NSIG; signal_number++) {
+		struct sigaction action;
+
+		if (signal_number == SIGPIPE || signal_number == SIGKILL ||
+		    signal_number == SIGSTOP ||
+		    sigaction(signal_number, NULL, &action) < 0)
+			continue;
+		if ((action.sa_flags & SA_SIGINFO) != 0 ||
+		    (action.sa_handler != SIG_DFL &&
+		    action.sa_handler != SIG_IGN))
+			pool->handled_signals[pool->handled_signal_count++] =
+			    signal_number;
+	}
+}
 
 /*
  * Starts the child with input_fd as standard input and the write end of
  * output as standard output and error, in a new process group, with no
- * signal blocked and those in child_default_signals at their defaults.
+ * signal blocked and those in pool->handled_signals at their defaults.
  * Returns 0, or an errno value.
  *
  * vfork() saves posix_spawn()'s stack mapping and its reset of every
@@ -234,8 +258,8 @@ static const int child_default_signals[] = {
  * so no handler of ours runs in it.
  */
 static int
-child_spawn(struct sendmail_child *child, const char *path, char **argv,
-    int output)
+child_spawn(const struct sendmail_pool *pool, struct sendmail_child *child,
+    const char *path, char **argv, int output)
 {
 	volatile int exec_error = 0;
 	sigset_t all, saved, empty;
@@ -248,9 +272,8 @@ child_spawn(struct sendmail_child *child, const char *path, char **argv,
 	if (pid == 0) {
 		size_t	i;
 
-		for (i = 0; i < sizeof(child_default_signals) /
-		    sizeof(child_default_signals[0]); i++)
-			signal(child_default_signals[i], SIG_DFL);
+		for (i = 0; i < pool->handled_signal_count; i++)
+			signal(pool->handled_signals[i], SIG_DFL);
 		if (setpgid(0, 0) < 0 || dup2(child->input_fd, 0) < 0 ||
 		    dup2(output, 1) < 0 || dup2(output, 2) < 0) {
 			exec_error = errno;
@@ -300,7 +323,7 @@ child_start(struct sendmail_pool *pool, struct sendmail_child *child,
 		return status;
 	}
 	argv = child_arguments(settings, &message->envelope);
-	status = child_spawn(child, settings->path, argv, output[1]);
+	status = child_spawn(pool, child, settings->path, argv, output[1]);
 	free(argv);
 	if (status != 0) {
 		close(output[0]);
@@ -783,6 +806,7 @@ sendmail_pool_run(const struct sendmail_pool_settings *settings)
 	    sizeof(*pool.poll_fds));
 	pool.tick_time = LLONG_MAX;
 	child_signal_setup(&pool, &wait_mask);
+	pool_find_handled_signals(&pool);
 	for (;;) {
 		long long now = sendmail_pool_now();
 

@@ -52,6 +52,8 @@ make_fake concurrent 'mkdir "$out/running.$$"
 ls -d "$out"/running.* | wc -l >>"$out/concurrency"
 cat >/dev/null; sleep 0.3; rmdir "$out/running.$$"; exit 0'
 make_fake lists_fds 'ls -l /proc/$$/fd >"$out/fds.$$"; cat >/dev/null'
+make_fake lists_signals 'cat >/dev/null
+exec cat /proc/self/status >"$out/signals.$$"'
 make_fake lists_environment 'env >"$out/environment.$$"; cat >/dev/null'
 printf '#!/nonexistent/interpreter\nexit 0\n' >"$FAKE/bad_interpreter.sh"
 chmod 755 "$FAKE/bad_interpreter.sh"
@@ -312,6 +314,24 @@ check_eq "descriptors: the message file itself on stdin" \
 1700000003.M3P1.test"
 check_eq "descriptors: a memory file for the Bcc message" \
 	"$(cat "$RECORD"/fds.* | grep -c ' 0 -> /memfd:')" 1
+
+# A child starts with no signal blocked and none caught, with SIGPIPE
+# (which spoolinject ignores) at its default, and with a signal ignored
+# by spoolinject's parent (SIGQUIT) still ignored, as execve() keeps it.
+make_spool child-signals "$small" "$big"
+(trap '' QUIT && inject child-signals --sendmail="$FAKE/lists_signals.sh" \
+	--max-procs 2 "$SPOOL")
+RECORD=$WORK/child-signals
+check_eq "signals: records" "$(ls "$RECORD"/signals.* | wc -l)" 2
+check_eq "signals: none blocked" \
+	"$(sed -n 's/^SigBlk:[[:space:]]*//p' "$RECORD"/signals.* | sort -u)" \
+	0000000000000000
+check_eq "signals: none caught" \
+	"$(sed -n 's/^SigCgt:[[:space:]]*//p' "$RECORD"/signals.* | sort -u)" \
+	0000000000000000
+check_eq "signals: only SIGQUIT ignored" \
+	"$(sed -n 's/^SigIgn:[[:space:]]*//p' "$RECORD"/signals.* | sort -u)" \
+	0000000000000004
 
 make_spool bcc "$bcc" "$null"
 inject bcc --sendmail="$FAKE/ok.sh" --max-procs 1 "$SPOOL"
