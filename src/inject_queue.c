@@ -827,6 +827,19 @@ count_reply(struct inject_queue *queue, const struct smtp_reply *reply)
 	count_key(queue, key);
 }
 
+/* Ends a claim: frees its bytes in flight, closes and unlocks the file
+ * and frees the envelope. Every way out of the claimed state goes
+ * through here, or claims stop once the bound is reached. */
+static void
+message_unclaim(struct inject_queue *queue, struct inject_message *message)
+{
+	queue->bytes_in_flight -= message->data_bytes;
+	message->data_bytes = 0;
+	close(message->fd);
+	message->fd = -1;
+	envelope_free(&message->envelope);
+}
+
 void
 inject_queue_answer(struct inject_queue *queue,
     struct inject_message *message, enum inject_outcome outcome,
@@ -839,11 +852,7 @@ inject_queue_answer(struct inject_queue *queue,
 	/* The lock is held until the file has left new/, so no other run
 	 * can claim it in between. */
 	message_dispose(queue, message, reply == NULL);
-	queue->bytes_in_flight -= message->data_bytes;
-	message->data_bytes = 0;
-	close(message->fd);
-	message->fd = -1;
-	envelope_free(&message->envelope);
+	message_unclaim(queue, message);
 	message->state = INJECT_ANSWERED;
 	queue->outcome_counts[outcome]++;
 	if (reply != NULL)
@@ -861,9 +870,7 @@ inject_queue_answer_status(struct inject_queue *queue,
 		msg_panic("inject_queue_answer_status: %s is not claimed",
 		    message->name);
 	message_dispose(queue, message, false);
-	close(message->fd);
-	message->fd = -1;
-	envelope_free(&message->envelope);
+	message_unclaim(queue, message);
 	message->state = INJECT_ANSWERED;
 	queue->outcome_counts[outcome]++;
 	count_key(queue, status);
@@ -876,9 +883,7 @@ inject_queue_leave_pending(struct inject_queue *queue,
 	if (message->state != INJECT_CLAIMED)
 		msg_panic("inject_queue_leave_pending: %s is not claimed",
 		    message->name);
-	close(message->fd);
-	message->fd = -1;
-	envelope_free(&message->envelope);
+	message_unclaim(queue, message);
 	message->state = INJECT_LEFT_PENDING;
 	count_key(queue, status);
 }
@@ -900,11 +905,7 @@ inject_queue_release(struct inject_queue *queue,
 	if (message->state != INJECT_CLAIMED)
 		msg_panic("inject_queue_release: %s is not claimed",
 		    message->name);
-	queue->bytes_in_flight -= message->data_bytes;
-	message->data_bytes = 0;
-	close(message->fd);
-	message->fd = -1;
-	envelope_free(&message->envelope);
+	message_unclaim(queue, message);
 	if (message->attempts < INJECT_QUEUE_ATTEMPTS_MAX) {
 		pending_push(queue, message);
 		return;

@@ -176,3 +176,30 @@ Test(inject_queue, claims_wait_for_bytes_in_flight)
 	inject_queue_free(queue);
 	free(maildir);
 }
+
+/* The sendmail transport ends claims with inject_queue_answer_status()
+ * and inject_queue_leave_pending(); both free the claim's bytes. */
+Test(inject_queue, status_outcomes_free_bytes)
+{
+	char   *maildir = make_maildir("status", 3);
+	struct inject_queue_options options;
+	struct inject_queue *queue;
+	struct inject_message *message;
+
+	memset(&options, 0, sizeof(options));
+	options.disposal = INJECT_KEEP;
+	options.bytes_in_flight_max = 1;
+	queue = inject_queue_create(&options, NULL);
+	cr_assert_eq(inject_queue_add(queue, maildir), 0);
+	message = inject_queue_claim(queue, 0);
+	cr_assert_not_null(message, "no first claim");
+	inject_queue_answer_status(queue, message, INJECT_ACCEPTED, "exit 0");
+	message = inject_queue_claim(queue, 0);
+	cr_assert_not_null(message, "no claim after an answered status");
+	inject_queue_leave_pending(queue, message, "exit 75");
+	message = inject_queue_claim(queue, 0);
+	cr_assert_not_null(message, "no claim after a message left pending");
+	inject_queue_answer_status(queue, message, INJECT_ACCEPTED, "exit 0");
+	inject_queue_free(queue);
+	free(maildir);
+}
