@@ -2,6 +2,7 @@
  * inject_settings - parses spoolinject's options into struct
  * inject_settings and rejects combinations that cannot work.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -185,8 +186,8 @@ parse_number(const char *option, const char *text, unsigned min,
 
 	errno = 0;
 	value = strtoul(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
-	    value < min || value > max)
+	if (errno != 0 || end == text || *end != '\0' ||
+	    !isdigit((unsigned char)text[0]) || value < min || value > max)
 		usage_error("invalid %s value \"%s\": expected a whole number from %u to %u", option, text, min, max);
 	return (unsigned)value;
 }

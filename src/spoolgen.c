@@ -695,7 +695,7 @@ spoolgen_run(struct spoolgen_settings *settings)
 	int status;
 
 	if (slot_parse(settings->slot_text, time(NULL), &first, &error) < 0)
-		spoolgen_usage_error("%s", error.data);
+		spoolgen_usage_error("--slot: %s", error.data);
 	spoolgen_apply_until(settings, first);
 	if (first < 0 || first + (time_t) settings->slot_count * 60
 	    > SPOOLGEN_LAST_SLOT + 60)

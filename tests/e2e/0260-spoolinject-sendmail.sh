@@ -439,6 +439,8 @@ check "--tls-ca with --sendmail: message" \
 inject usage --sendmail="$FAKE/ok.sh" --auth-user u \
 	--auth-pass-file "$WORK/none.pass" "$SPOOL"
 check_eq "--auth-pass-file with --sendmail: exit status" "$STATUS" 64
+inject usage --sendmail="$FAKE/ok.sh" --max-procs " 2" "$SPOOL"
+check_eq "--max-procs with a blank: exit status" "$STATUS" 64
 inject usage --max-procs 2 "$SPOOL"
 check_eq "--max-procs without --sendmail: exit status" "$STATUS" 64
 inject usage --sendmail="$WORK/none" "$SPOOL"

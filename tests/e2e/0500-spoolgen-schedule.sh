@@ -79,6 +79,23 @@ check_eq "until, invalid time: exit status" "$STATUS" 64
 check "until, invalid time: message names the value" \
 	grep -q '"tomorrow"' "$WORK/until_bad.err"
 
+# Local times that daylight saving time skips or passes twice.
+TZ=America/New_York run slot_skipped --plan --volume 1 \
+	--slot 2026-03-08T02:30
+check_eq "slot skipped by DST: exit status" "$STATUS" 64
+check "slot skipped by DST: message" grep -q \
+	'^spoolgen: --slot: invalid time "2026-03-08T02:30": the clocks of the local time zone skip it' \
+	"$WORK/slot_skipped.err"
+TZ=America/New_York run slot_twice --plan --volume 1 \
+	--slot 2026-11-01T01:30
+check_eq "slot repeated by DST: exit status" "$STATUS" 64
+check "slot repeated by DST: both readings" grep -q \
+	'as 2026-11-01T01:30-04:00 or 2026-11-01T01:30-05:00' \
+	"$WORK/slot_twice.err"
+TZ=America/New_York run until_twice --plan --volume 1 \
+	--slot 2026-11-01T00:30 --until 2026-11-01T01:30
+check_eq "until repeated by DST: exit status" "$STATUS" 64
+
 # A 24-weight profile, written with comments and several weights per
 # line: only 12:00 local has weight, so interpolation spreads the day over
 # 11:00 to 13:00 local, which is 15:00 to 17:00 UTC in New York in June.
