@@ -329,9 +329,12 @@ check_eq "signals: none blocked" \
 check_eq "signals: none caught" \
 	"$(sed -n 's/^SigCgt:[[:space:]]*//p' "$RECORD"/signals.* | sort -u)" \
 	0000000000000000
-check_eq "signals: only SIGQUIT ignored" \
-	"$(sed -n 's/^SigIgn:[[:space:]]*//p' "$RECORD"/signals.* | sort -u)" \
-	0000000000000004
+# SigIgn has bit N-1 for signal N: 0x4 is SIGQUIT, 0x1000 SIGPIPE. Other
+# signals that the test's own parent ignores may be set too.
+for mask in $(sed -n 's/^SigIgn:[[:space:]]*//p' "$RECORD"/signals.*); do
+	check_eq "signals: SIGQUIT ignored, SIGPIPE not" \
+		"$(printf '%x' $((0x$mask & 0x1004)))" 4
+done
 
 make_spool bcc "$bcc" "$null"
 inject bcc --sendmail="$FAKE/ok.sh" --max-procs 1 "$SPOOL"
