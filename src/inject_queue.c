@@ -187,26 +187,14 @@ queue_skip_locked(struct inject_queue *queue,
 	msg_warn("skipping %s: locked by another process; further locked files in %s are only counted", path, message->slot);
 }
 
-/* Returns the FNV-1a hash of text. */
-static size_t
-slot_hash(const char *text)
-{
-	uint64_t hash = 14695981039346656037ULL;
-
-	for (; *text != '\0'; text++) {
-		hash ^= (unsigned char)*text;
-		hash *= 1099511628211ULL;
-	}
-	return (size_t)hash;
-}
-
 /* Returns the table entry for resolved: the one with its slot number, or
  * the empty one where it would go. The table is never full. */
 static size_t *
 slot_table_entry(const struct inject_queue *queue, const char *resolved)
 {
 	size_t	mask = queue->slot_table_size - 1;
-	size_t	i = slot_hash(resolved) & mask;
+	size_t	i = (size_t)maildir_name_fnv1a(resolved, strlen(resolved)) &
+	    mask;
 
 	while (queue->slot_table[i] != 0 &&
 	    strcmp(queue->slots[queue->slot_table[i] - 1], resolved) != 0)

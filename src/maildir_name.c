@@ -44,17 +44,22 @@ maildir_name_answered(const char *name)
 }
 
 uint64_t
-maildir_name_hash(const char *name)
+maildir_name_fnv1a(const char *bytes, size_t length)
 {
-	size_t	length = maildir_name_unique_length(name);
 	uint64_t hash = FNV_OFFSET_BASIS;
 	size_t	i;
 
 	for (i = 0; i < length; i++) {
-		hash ^= (unsigned char)name[i];
+		hash ^= (unsigned char)bytes[i];
 		hash *= FNV_PRIME;
 	}
 	return hash;
+}
+
+uint64_t
+maildir_name_hash(const char *name)
+{
+	return maildir_name_fnv1a(name, maildir_name_unique_length(name));
 }
 
 bool

@@ -32,6 +32,9 @@ char   *maildir_name_answered(const char *name);
  * keeps its hash when a rename in the Maildir changes its flags. */
 uint64_t maildir_name_hash(const char *name);
 
+/* Returns the 64-bit FNV-1a hash of length bytes. */
+uint64_t maildir_name_fnv1a(const char *bytes, size_t length);
+
 /* Returns whether name belongs to shard (1 to shard_count): whether its
  * hash modulo shard_count is shard - 1. */
 bool	maildir_name_in_shard(const char *name, unsigned shard,

@@ -818,11 +818,11 @@ sendmail_pool_run(const struct sendmail_pool_settings *settings)
 		if (pool.active == 0 && !pool_may_start(&pool))
 			break;
 
-		/* With nothing in flight and no pacing, a claim can only fail
-		 * for want of messages; waiting then would never end. */
+		/* pool_start_children() found no message to claim although
+		 * some are pending, none is in flight and no pacing holds
+		 * claims back. Waiting would never end. */
 		if (pool.active == 0 && pool.next.message == NULL &&
-		    inject_queue_next_claim(settings->queue) == 0 &&
-		    !pool_prepare_next(&pool, now) && pool_may_start(&pool))
+		    inject_queue_next_claim(settings->queue) == 0)
 			msg_panic("sendmail_pool_run: %zu messages pending, none claimable with none in flight", inject_queue_pending(settings->queue));
 		pool_poll(&pool, &wait_mask);
 		pool_reap(&pool);

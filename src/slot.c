@@ -119,7 +119,9 @@ slot_format_local(time_t time, char text[32])
 /*
  * Converts the local minute in fields to a time. A minute that the clocks
  * skip, or one that they pass twice when they go back, is an error,
- * because only a UTC offset tells which time is meant.
+ * because only a UTC offset identifies the time meant.
+ * NOTE: the check takes whole minutes, so in a zone whose offset is not a
+ * whole number of minutes a partly skipped minute is rejected whole.
  */
 static int
 slot_from_local(const struct tm *fields, const char *text, time_t *result,
