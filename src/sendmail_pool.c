@@ -819,8 +819,8 @@ sendmail_pool_run(const struct sendmail_pool_settings *settings)
 			break;
 
 		/* pool_start_children() found no message to claim although
-		 * some are pending, none is in flight and no pacing holds
-		 * claims back. Waiting would never end. */
+		 * some are pending, none is in flight and no pacing delays
+		 * claims. Waiting would never end. */
 		if (pool.active == 0 && pool.next.message == NULL &&
 		    inject_queue_next_claim(settings->queue) == 0)
 			msg_panic("sendmail_pool_run: %zu messages pending, none claimable with none in flight", inject_queue_pending(settings->queue));
